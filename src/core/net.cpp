@@ -56,8 +56,8 @@ std::optional<Mac> Mac::parse(std::string_view text) {
 
 std::string Mac::str() const {
     char buf[18];
-    std::snprintf(buf, sizeof buf, "%02x:%02x:%02x:%02x:%02x:%02x", octets[0], octets[1],
-                  octets[2], octets[3], octets[4], octets[5]);
+    std::snprintf(buf, sizeof buf, "%02x:%02x:%02x:%02x:%02x:%02x", octets[0], octets[1], octets[2],
+                  octets[3], octets[4], octets[5]);
     return buf;
 }
 
@@ -86,6 +86,8 @@ std::optional<Prefix> Prefix::parse(std::string_view text) {
     return Prefix::of(*addr, static_cast<uint8_t>(len));
 }
 
-std::string Prefix::str() const { return network.str() + "/" + std::to_string(length); }
+std::string Prefix::str() const {
+    return network.str() + "/" + std::to_string(length);
+}
 
 }  // namespace leasedns

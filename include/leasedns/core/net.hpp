@@ -35,13 +35,15 @@ struct Mac {
 };
 
 struct Prefix {
-    Ipv4 network;     // already masked
+    Ipv4 network;        // already masked
     uint8_t length = 0;  // 0..32
 
     static constexpr uint32_t mask_for(uint8_t len) {
         return len == 0 ? 0 : (len >= 32 ? 0xffffffffu : ~((1u << (32 - len)) - 1));
     }
-    static Prefix of(Ipv4 addr, uint8_t len) { return Prefix{Ipv4(addr.value & mask_for(len)), len}; }
+    static Prefix of(Ipv4 addr, uint8_t len) {
+        return Prefix{Ipv4(addr.value & mask_for(len)), len};
+    }
     // Netmask must be contiguous; returns nullopt otherwise.
     static std::optional<uint8_t> length_of_mask(Ipv4 mask);
     // "198.18.0.0/24"

@@ -8,6 +8,8 @@ namespace leasedns {
 
 template <typename E>
 struct Err {
+    // A constructor, not an aggregate: clang 14 has no parenthesised aggregate init.
+    explicit Err(E e) : error(std::move(e)) {}
     E error;
 };
 template <typename E>
