@@ -16,7 +16,7 @@ const char* name_of(EventKind k);
 
 struct LeaseEvent {
     EventKind kind;
-    const Lease& lease;           // state after the change (for Released/Expired: the last state)
+    const Lease& lease;             // state after the change (for Released/Expired: the last state)
     std::string_view old_hostname;  // Renewed: the name before (may equal lease.hostname)
 };
 

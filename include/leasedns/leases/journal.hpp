@@ -36,8 +36,7 @@ struct ReplayReport {
 
 // Replays `file`, calling `apply` for each record in order. Stops at the first record
 // whose length runs past the end (torn tail) or whose CRC/payload is bad.
-ReplayReport replay_journal(Bytes file,
-                            const std::function<void(RecordKind, const Lease&)>& apply);
+ReplayReport replay_journal(Bytes file, const std::function<void(RecordKind, const Lease&)>& apply);
 
 // Subscribes to the table and turns events into records in a pending buffer that the
 // writer takes once per loop iteration. Offers are never journaled.

@@ -27,7 +27,8 @@ public:
     // Inverse of str(), for the journal and the control socket.
     static bool parse(std::string_view hex, ClientId& out);
     bool operator==(const ClientId& o) const {
-        return size_ == o.size_ && std::equal(data_.begin(), data_.begin() + size_, o.data_.begin());
+        return size_ == o.size_ &&
+               std::equal(data_.begin(), data_.begin() + size_, o.data_.begin());
     }
     size_t hash() const;
 
@@ -47,7 +48,7 @@ struct Lease {
     LeaseState state = LeaseState::Bound;
     ClientId client;
     Mac mac;
-    std::string hostname;    // sanitised label, empty when none
+    std::string hostname;     // sanitised label, empty when none
     WallSeconds expires = 0;  // absolute; 0 = never (infinite lease)
     WallSeconds granted = 0;  // when last bound/renewed
 };

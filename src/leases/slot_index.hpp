@@ -1,0 +1,122 @@
+// Private to src/leases: a compact open-addressing hash index from a key (address, client
+// id or host name) to a 32-bit slot of the lease slab. Why not std::unordered_map: its
+// nodes cost ~40 bytes per entry plus the bucket array; this costs 4 bytes per cell,
+// at most 8 per entry at the 3/4 load limit, and the keys stay in the slab.
+//
+// A cell is (7-bit tag from the hash << 25 | slot); the tag skips most foreign cells
+// without touching the slab. Linear probing with backward-shift deletion (no tombstones,
+// so probe lengths never degrade under churn).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace leasedns::leases::detail {
+
+inline uint64_t mix64(uint64_t x) {  // splitmix64 finaliser
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ull;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebull;
+    x ^= x >> 31;
+    return x;
+}
+
+class SlotIndex {
+public:
+    static constexpr uint32_t kNone = 0xffffffffu;
+    static constexpr unsigned kSlotBits = 25;
+    static constexpr uint32_t kSlotMask = (1u << kSlotBits) - 1;
+    // kSlotMask itself would make the empty cell pattern; slots stay below it.
+    static constexpr uint32_t kMaxSlots = kSlotMask;
+
+    SlotIndex() : cells_(kInitialCells, kEmpty), mask_(kInitialCells - 1) {}
+
+    size_t size() const { return size_; }
+    size_t memory_bytes() const { return cells_.capacity() * sizeof(uint32_t); }
+
+    // The slot whose key `matches`, or kNone. `hash` must be the key's hash.
+    template <class Match>
+    uint32_t find(uint64_t hash, Match&& matches) const {
+        uint32_t tag = tag_of(hash);
+        for (size_t i = hash & mask_;; i = (i + 1) & mask_) {
+            uint32_t cell = cells_[i];
+            if (cell == kEmpty) return kNone;
+            if ((cell >> kSlotBits) == tag && matches(cell & kSlotMask)) return cell & kSlotMask;
+        }
+    }
+
+    // Adds `slot` (whose key must not be present). `hash_of(slot)` gives any stored
+    // slot's key hash, needed when the table grows.
+    template <class HashOf>
+    void insert(uint32_t slot, uint64_t hash, HashOf&& hash_of) {
+        if ((size_ + 1) * 4 > cells_.size() * 3) grow(hash_of);
+        place(make_cell(slot, hash), hash);
+        ++size_;
+    }
+
+    // Removes `slot`, stored under `hash`. The keys of the other slots must be intact.
+    template <class HashOf>
+    void erase(uint32_t slot, uint64_t hash, HashOf&& hash_of) {
+        size_t i = position_of(slot, hash);
+        if (i == kNoPosition) return;
+        --size_;
+        // Backward shift: pull later cells of the cluster into the hole when their home
+        // position allows it, so that every remaining key stays reachable from its home.
+        for (size_t j = (i + 1) & mask_;; j = (j + 1) & mask_) {
+            uint32_t cell = cells_[j];
+            if (cell == kEmpty) break;
+            size_t home = hash_of(cell & kSlotMask) & mask_;
+            if (((j - home) & mask_) >= ((j - i) & mask_)) {
+                cells_[i] = cell;
+                i = j;
+            }
+        }
+        cells_[i] = kEmpty;
+    }
+
+    // The key stored for `old_slot` now belongs to `new_slot` (same key, same hash).
+    void replace(uint32_t old_slot, uint32_t new_slot, uint64_t hash) {
+        size_t i = position_of(old_slot, hash);
+        if (i != kNoPosition) cells_[i] = make_cell(new_slot, hash);
+    }
+
+private:
+    static constexpr size_t kInitialCells = 16;
+    static constexpr uint32_t kEmpty = 0xffffffffu;
+    static constexpr size_t kNoPosition = ~size_t{0};
+
+    static uint32_t tag_of(uint64_t hash) { return static_cast<uint32_t>(hash >> 57); }
+    static uint32_t make_cell(uint32_t slot, uint64_t hash) {
+        return (tag_of(hash) << kSlotBits) | slot;
+    }
+
+    size_t position_of(uint32_t slot, uint64_t hash) const {
+        for (size_t i = hash & mask_;; i = (i + 1) & mask_) {
+            uint32_t cell = cells_[i];
+            if (cell == kEmpty) return kNoPosition;
+            if ((cell & kSlotMask) == slot) return i;
+        }
+    }
+
+    void place(uint32_t cell, uint64_t hash) {
+        size_t i = hash & mask_;
+        while (cells_[i] != kEmpty) i = (i + 1) & mask_;
+        cells_[i] = cell;
+    }
+
+    template <class HashOf>
+    void grow(HashOf&& hash_of) {
+        std::vector<uint32_t> old(cells_.size() * 2, kEmpty);
+        old.swap(cells_);
+        mask_ = cells_.size() - 1;
+        for (uint32_t cell : old)
+            if (cell != kEmpty) place(cell, hash_of(cell & kSlotMask));
+    }
+
+    std::vector<uint32_t> cells_;
+    size_t mask_;
+    size_t size_ = 0;
+};
+
+}  // namespace leasedns::leases::detail
