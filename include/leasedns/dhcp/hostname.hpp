@@ -29,7 +29,7 @@ struct ClientFqdn {
     static constexpr uint8_t kFlagN = 0x08;  // server must do no updates
 
     uint8_t flags = 0;
-    std::string name;  // dotted, as sent (not yet sanitised); empty if none
+    std::string name;      // dotted, as sent (not yet sanitised); empty if none
     bool partial = false;  // wire-encoded name without the root label (RFC 4702 §2.3.1)
 };
 

@@ -7,13 +7,14 @@
 #include <string_view>
 #include <vector>
 
+#include "leasedns/core/bytes.hpp"
 #include "leasedns/core/result.hpp"
 
 namespace leasedns::dhcp {
 
 enum class OptionType : uint8_t {
-    Ipv4,             // one address
-    Ipv4List,         // one or more addresses
+    Ipv4,      // one address
+    Ipv4List,  // one or more addresses
     U8,
     U16,
     U32,
@@ -37,8 +38,8 @@ std::span<const OptionInfo> all_options();
 // Converts dnsmasq-style values (already split on commas) for `code` into option bytes.
 // Unknown codes take a single hex string ("01:02:03") or a quoted/plain string.
 // Errors say what was expected, e.g. "option 3 (router) wants IPv4 addresses, got 'x'".
-Result<std::vector<uint8_t>, std::string> encode_option_value(
-    uint8_t code, std::span<const std::string> values);
+Result<std::vector<uint8_t>, std::string> encode_option_value(uint8_t code,
+                                                              std::span<const std::string> values);
 
 // The inverse, for --print-config and leasectl: wire bytes -> dnsmasq-style text.
 std::string format_option_value(uint8_t code, Bytes value);
