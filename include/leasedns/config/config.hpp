@@ -15,9 +15,9 @@ constexpr uint32_t kInfiniteLease = 0xffffffffu;
 // One dhcp-range, resolved to the subnet it serves.
 struct Range {
     Ipv4 start, end;
-    Prefix subnet;                 // from the netmask given, or the interface's prefix
-    uint32_t lease_time = 43200;   // seconds; kInfiniteLease for "infinite"
-    std::string interface;         // local interface on that subnet, empty if relayed-only
+    Prefix subnet;                // from the netmask given, or the interface's prefix
+    uint32_t lease_time = 43200;  // seconds; kInfiniteLease for "infinite"
+    std::string interface;        // local interface on that subnet, empty if relayed-only
 };
 
 struct Reservation {
@@ -26,7 +26,7 @@ struct Reservation {
     std::optional<Ipv4> addr;
     std::string hostname;  // one label, lower case; empty if none
     std::optional<uint32_t> lease_time;
-    bool ignore = false;   // dnsmasq "ignore": never answer this client
+    bool ignore = false;  // dnsmasq "ignore": never answer this client
 };
 
 // A DHCP option to send, already encoded to wire bytes.
@@ -39,8 +39,8 @@ struct OptionSetting {
 
 // DNS settings (used by the DNS issue; parsed and validated already).
 struct UpstreamServer {
-    std::string domain;          // empty = default upstream; else only for this domain
-    std::optional<Ipv4> addr;    // none = this domain is answered locally only
+    std::string domain;        // empty = default upstream; else only for this domain
+    std::optional<Ipv4> addr;  // none = this domain is answered locally only
     uint16_t port = 53;
 };
 struct AddressRecord {  // --address=/domain/ADDR
@@ -85,31 +85,31 @@ struct Config {
     std::string domain = "lan";
     bool authoritative = false;
     bool rapid_commit = false;
-    bool ping = true;                   // ICMP probe before offering (--no-ping disables)
+    bool ping = true;  // ICMP probe before offering (--no-ping disables)
     uint32_t ping_timeout_ms = 500;
-    uint32_t lease_max = 1'000'000;     // --dhcp-lease-max
-    uint32_t offer_hold_seconds = 30;   // how long an OFFERed address is held
-    uint32_t decline_seconds = 600;     // quarantine after DECLINE (dnsmasq: 10 min)
-    uint32_t min_lease_seconds = 120;   // clamp for requested lease times (RFC 2131 B9)
-    bool dhcp_enabled = true;           // false when no range could be derived (DNS only)
+    uint32_t lease_max = 1'000'000;    // --dhcp-lease-max
+    uint32_t offer_hold_seconds = 30;  // how long an OFFERed address is held
+    uint32_t decline_seconds = 600;    // quarantine after DECLINE (dnsmasq: 10 min)
+    uint32_t min_lease_seconds = 120;  // clamp for requested lease times (RFC 2131 B9)
+    bool dhcp_enabled = true;          // false when no range could be derived (DNS only)
 
     // --- files and process ---
     std::string state_dir = "/var/lib/leasedns";
-    std::string lease_file;             // --dhcp-leasefile; default state_dir/leases.journal
+    std::string lease_file;  // --dhcp-leasefile; default state_dir/leases.journal
     std::string control_socket = "/run/leasedns/control.sock";
-    std::string pid_file;               // empty: none
-    std::string user;                   // -u
+    std::string pid_file;  // empty: none
+    std::string user;      // -u
     std::string dhcp_script;
-    std::string import_leases;          // --import-leases (dnsmasq lease file)
+    std::string import_leases;  // --import-leases (dnsmasq lease file)
 
     // --- logging ---
     bool log_queries = false;
     bool log_dhcp = false;
     bool quiet_dhcp = false;
-    std::string log_facility;           // "-" = stderr (the only sink for now)
+    std::string log_facility;  // "-" = stderr (the only sink for now)
 
     // --- DNS ---
-    uint16_t dns_port = 53;             // 0 disables DNS
+    uint16_t dns_port = 53;  // 0 disables DNS
     std::vector<UpstreamServer> servers;
     bool no_resolv = false;
     std::string resolv_file = "/etc/resolv.conf";
