@@ -1,0 +1,85 @@
+// Wires the DHCP socket, the engine, the lease table and the journal together. The data
+// path (ARCHITECTURE.md): bytes -> decode -> Engine::handle -> table events -> journal
+// buffer; replies that announce a lease change wait until the journal job holding that
+// change has been fdatasync'd; one job per loop iteration batch (group commit).
+#pragma once
+#include <uv.h>
+
+#include <memory>
+#include <vector>
+
+#include "leasedns/config/config.hpp"
+#include "leasedns/core/clock.hpp"
+#include "leasedns/core/log.hpp"
+#include "leasedns/dhcp/engine.hpp"
+#include "leasedns/io/dhcp_socket.hpp"
+#include "leasedns/io/icmp_probe.hpp"
+#include "leasedns/io/journal_writer.hpp"
+#include "leasedns/leases/journal.hpp"
+#include "leasedns/leases/table.hpp"
+
+namespace leasedns::io {
+
+class DhcpServer {
+public:
+    DhcpServer(uv_loop_t* loop, const config::Config& config,
+               std::vector<config::InterfaceAddress> interfaces, leases::LeaseTable& table,
+               JournalWriter& journal, leases::JournalRecorder& recorder, const Log& log,
+               const Clock& clock);
+    ~DhcpServer();
+
+    // Opens the socket (throws on failure) and starts serving.
+    void start();
+    // Stops reading; once the journal is idle, writes what is pending synchronously,
+    // sends the replies it covered and calls `done`.
+    void stop(std::function<void()> done);
+
+    const dhcp::Counters& counters() const { return engine_.counters(); }
+    // One log line with the packet, drop and journal counters (SIGUSR1, as dnsmasq).
+    void log_statistics() const;
+
+private:
+    struct OutPacket {
+        std::vector<uint8_t> bytes;
+        SendTarget target;
+    };
+
+    void on_packet(Bytes packet, const PacketInfo& info);
+    void process(const dhcp::Message& request, const dhcp::Arrival& arrival, int ifindex,
+                 int probe_attempt);
+    void emit(const dhcp::Decision& d, int ifindex, Ipv4 source);
+    void on_batch_end();
+    void maybe_flush();
+    void on_flushed(bool ok);
+    void arm_expiry();
+    void on_expiry_timer();
+    bool interface_allowed(int ifindex) const;
+    Ipv4 dhcp_address_of(int ifindex) const;
+    OutPacket make_packet(const dhcp::Decision& d, int ifindex, Ipv4 source);
+    void send(const OutPacket& p);
+    void finish_stop();
+
+    uv_loop_t* loop_;
+    config::Config config_;
+    std::vector<config::InterfaceAddress> interfaces_;
+    leases::LeaseTable& table_;
+    JournalWriter& journal_;
+    leases::JournalRecorder& recorder_;
+    Log log_;
+    RateLimitedLog limited_;
+    const Clock& clock_;
+    dhcp::Engine engine_;
+    DhcpSocket socket_;
+    IcmpProbe probe_;
+    uv_timer_t* expiry_timer_ = nullptr;
+    dhcp::Message request_;  // reused for every packet
+    std::vector<uint8_t> encode_buffer_;
+    std::vector<OutPacket> waiting_;    // need the next journal job
+    std::vector<OutPacket> in_flight_;  // covered by the job in progress
+    std::vector<int> allowed_ifindexes_;
+    bool stopping_ = false;
+    std::function<void()> stopped_;
+    uint64_t dropped_unsynced_ = 0;
+};
+
+}  // namespace leasedns::io
