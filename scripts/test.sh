@@ -1,0 +1,51 @@
+#!/bin/bash
+# The README's second command: installs what is missing, builds, and runs the whole test
+# suite — unit, scenario and corpus replays, end-to-end tests with real clients on
+# virtual LANs, fault tests; an address/undefined-sanitizer build; a clang build with
+# bounded libFuzzer runs; man page lint and format check. Exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+FUZZ_SECONDS="${FUZZ_SECONDS:-30}"
+./scripts/install-deps.sh
+
+step() { printf '\n=== %s\n' "$*"; }
+
+step "build (g++, -Werror) and full test suite"
+[ -f build/build.ninja ] || meson setup build >/dev/null
+ninja -C build
+meson test -C build --print-errorlogs --num-processes "$(nproc)"
+
+step "address + undefined sanitizers over unit tests and corpus replays"
+[ -f build-asan/build.ninja ] || meson setup build-asan -Db_sanitize=address,undefined \
+    -Db_lundef=false -Dbuildtype=debugoptimized -De2e=false >/dev/null
+ninja -C build-asan
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    meson test -C build-asan --suite unit --suite fuzz --print-errorlogs
+
+step "clang 14 build with libFuzzer targets, ${FUZZ_SECONDS}s each"
+[ -f build-fuzz/build.ninja ] || CXX=clang++ meson setup build-fuzz -Dfuzz=true -De2e=false \
+    -Dbuildtype=debugoptimized >/dev/null
+ninja -C build-fuzz
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+for target in build-fuzz/tests/fuzz/fuzz_*; do
+    [ -x "$target" ] || continue
+    name=$(basename "$target"); name=${name#fuzz_}
+    mkdir -p "$work/$name"
+    cp -r "tests/fuzz/corpus/$name/." "$work/$name/"
+    echo "fuzz $name"
+    "$target" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 \
+        -artifact_prefix="$work/$name-" "$work/$name" 2>"$work/$name.log" || {
+        tail -40 "$work/$name.log"; echo "fuzz target $name failed"; exit 1; }
+    grep -E "^#[0-9]+.*DONE" "$work/$name.log" | tail -1 || true
+done
+
+step "man pages lint clean"
+for page in man/*.[0-9]; do mandoc -Tlint -W warning "$page"; done
+
+step "clang-format"
+files=$(git ls-files '*.cpp' '*.hpp')
+clang-format --dry-run --Werror $files
+
+echo
+echo "ALL TESTS PASSED"
