@@ -38,6 +38,10 @@ std::optional<std::string> reject(std::string* reason, const char* why) {
 
 std::optional<std::string> sanitize_hostname(std::string_view raw, std::string_view domain,
                                              std::string* reason) {
+    // RFC 2132 §2: NVT ASCII options "SHOULD NOT include a trailing NULL; however, the
+    // receiver of such options MUST be prepared to delete trailing nulls if they exist"
+    // (Windows and some embedded clients send them). A NUL anywhere else still rejects.
+    while (!raw.empty() && raw.back() == '\0') raw.remove_suffix(1);
     // C8: "Host." and "host" are the same name.
     if (!raw.empty() && raw.back() == '.') raw.remove_suffix(1);
     if (!domain.empty() && domain.back() == '.') domain.remove_suffix(1);

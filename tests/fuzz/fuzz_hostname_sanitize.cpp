@@ -56,6 +56,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!bare.empty()) check(l.size() + 1 + bare.size() <= 253);
     // Never a name outside our zone (C1): the label is the input's first label.
     std::string folded = raw;
+    while (!folded.empty() && folded.back() == '\0') folded.pop_back();  // RFC 2132 §2
     for (char& c : folded)
         if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
     check(folded.compare(0, l.size(), l) == 0);

@@ -151,6 +151,7 @@ HOSTNAME_SEEDS = {
     "label-64": b"\x01" + b"a" * 64,
     "long-domain": b"\x04" + b"h" * 40 + b".a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q.r.s",
     "windows": b"\x00DESKTOP-4F2K9QJ",
+    "trailing-nul": b"\x01windows-pc\x00",
 }
 
 # --- option 81 values (flags, RCODE1, RCODE2, name)
@@ -211,9 +212,21 @@ def write(target, seeds):
             f.write(data)
 
 
+def captures():
+    """The real client packets of tests/captures/ (ROBUSTNESS K: seed from captures)."""
+    d = os.path.join(HERE, "..", "captures")
+    out = {}
+    if os.path.isdir(d):
+        for name in sorted(os.listdir(d)):
+            if name.endswith(".bin"):
+                with open(os.path.join(d, name), "rb") as f:
+                    out["capture-" + name[:-4]] = f.read()
+    return out
+
+
 if __name__ == "__main__":
-    write("dhcp_decode", DHCP_SEEDS)
-    write("dhcp_roundtrip", DHCP_SEEDS)
+    write("dhcp_decode", {**DHCP_SEEDS, **captures()})
+    write("dhcp_roundtrip", {**DHCP_SEEDS, **captures()})
     write("hostname_sanitize", HOSTNAME_SEEDS)
     write("fqdn_option", FQDN_SEEDS)
     write("journal_replay", JOURNAL_SEEDS)

@@ -104,6 +104,14 @@ TEST_CASE("C2: space, NUL, control characters, UTF-8 and punctuation reject the 
     }
 }
 
+TEST_CASE("trailing NULs are deleted as RFC 2132 section 2 requires; other NULs reject") {
+    CHECK(clean(std::string_view("laptop\0", 7)) == "laptop");
+    CHECK(clean(std::string_view("laptop.lan\0\0", 12)) == "laptop");
+    CHECK(!clean(std::string_view("\0laptop", 7)));
+    CHECK(!clean(std::string_view("lap\0top", 7)));
+    CHECK(!clean(std::string_view("\0", 1)));
+}
+
 TEST_CASE("C2: a label starting or ending with '-' is rejected, not mapped") {
     CHECK(!clean("-host"));
     CHECK(!clean("host-"));
