@@ -171,10 +171,16 @@ class Txn:
     kind "release": RELEASE(ciaddr = ip, server id), no reply expected
     kind "raw":    send `packet` (a DHCP payload) and collect replies until the deadline
     result: "ack", "nak", "timeout", "sent" (release), or "done" (raw)
+
+    Retransmissions come every `interval` seconds, unless backoff > 1: then the wait
+    grows by that factor after each one (RFC 2131 §4.1: 4 s, 8 s, 16 s... for
+    interval 4, backoff 2), up to max_interval, each randomized by up to ±jitter
+    seconds; it starts again from `interval` when the REQUEST follows an OFFER.
     """
 
     def __init__(self, kind, mac, ip=None, client_id=None, hostname=None, broadcast=False,
-                 tries=4, interval=1.0, packet=None, listen=1.0):
+                 tries=4, interval=1.0, packet=None, listen=1.0, backoff=1.0, jitter=0.0,
+                 max_interval=64.0):
         self.kind = kind
         self.mac = mac
         self.ip = ip
@@ -183,6 +189,10 @@ class Txn:
         self.broadcast = broadcast
         self.tries = tries
         self.interval = interval
+        self.backoff = backoff
+        self.jitter = jitter
+        self.max_interval = max_interval
+        self.wait = interval    # until the next retransmission (grows with backoff)
         self.packet = packet
         self.listen = listen
         self.xid = random.getrandbits(32)
@@ -257,7 +267,13 @@ class Sim:
             p = txn.packet
             txn.state = "raw"
         self._send(txn, p)
-        txn.next_at = now + (txn.listen if txn.kind == "raw" else txn.interval)
+        if txn.kind == "raw":
+            txn.next_at = now + txn.listen
+        elif txn.backoff == 1.0 and not txn.jitter:
+            txn.next_at = now + txn.interval
+        else:
+            txn.next_at = now + max(0.0, txn.wait + random.uniform(-txn.jitter, txn.jitter))
+            txn.wait = min(txn.wait * txn.backoff, txn.max_interval)
 
     def _timeout(self, txn, now):
         if txn.kind == "raw":
@@ -300,6 +316,7 @@ class Sim:
                 if txn.kind == "dora" and txn.state == "init":
                     txn.offer = r
                     txn.state = "selecting"
+                    txn.wait = txn.interval
                     self._transmit(txn, now)
             elif r.type in (ACK, NAK) and (txn.kind == "reboot" or txn.state == "selecting"):
                 txn.reply = r
