@@ -18,6 +18,13 @@
 //                 mismatch or address recorded for two clients, 3 on timeouts only
 //   renew FILE    RENEWING-style REQUEST (ciaddr set, no 50/54) through the relay
 //
+// Paced (open-loop) dora, for capacity runs (bench/capacity.sh, ROBUSTNESS J1, ISC
+// perfdhcp's method): --paced --rate R starts R exchanges per second whatever the server
+// answers; the window is sized so that a slow server never holds new exchanges back, and
+// --deadline-ms ends every exchange that many ms after its first message. The JSON line
+// then counts "unanswered": exchanges with no ACK (or NAK) within 1 s of their first
+// DISCOVER; as in perfdhcp, a NAK is an answer, and is counted under "naks".
+//
 // Everything is bounded: count, duration, window, timeouts and retries have hard caps,
 // and the run ends at a wall-clock limit whatever the server does.
 #include <arpa/inet.h>
@@ -32,6 +39,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cmath>
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
@@ -60,6 +68,9 @@ constexpr double kMaxDuration = 3600.0;
 constexpr uint32_t kMaxWindow = 262'144;
 constexpr uint32_t kMaxTimeoutMs = 60'000;
 constexpr uint32_t kMaxRetries = 20;
+constexpr uint32_t kMaxDeadlineMs = 600'000;
+constexpr uint64_t kAnsweredWithinNs = 1'000'000'000ULL;  // J1: "answered within 1 s"
+constexpr uint64_t kPaceQuantumNs = 200'000;              // paced: wake-up granularity
 constexpr uint32_t kMaxBackoffFactor = 64;
 constexpr double kMaxRate = 10'000'000.0;
 constexpr size_t kMaxSamples = 20'000'000;         // latency samples / ACKed addresses kept
@@ -88,7 +99,9 @@ struct Config {
     double rate = 0.0;      // exchanges started per second, 0 = as fast as the window allows
     uint32_t timeout_ms = 500;
     uint32_t retries = 3;
-    bool backoff = false;  // double the timeout at each retransmission (RFC 2131 §4.1)
+    bool backoff = false;      // double the timeout at each retransmission (RFC 2131 §4.1)
+    bool paced = false;        // open loop: start exchanges at `rate` whatever the replies
+    uint32_t deadline_ms = 0;  // give an exchange up this long after its start, 0 = never
     uint32_t seed = 0;
     uint64_t first_client = 0;
     bool hostnames = false;
@@ -163,6 +176,9 @@ void usage() {
         "  --timeout-ms T    per-message timeout (default 500, max 60000)\n"
         "  --retries N       retransmissions per message (default 3, max 20)\n"
         "  --backoff         double the timeout at each retransmission\n"
+        "  --paced           open loop (needs --rate): start R exchanges per second\n"
+        "                    whatever the server answers; the window is sized to fit\n"
+        "  --deadline-ms D   end an exchange D ms after its first message (max 600000)\n"
         "  --seed S          0..255, part of every chaddr (fresh clients per run)\n"
         "  --first-client N  first client number (chaddr 02:SS:NN:NN:NN:NN)\n"
         "  --hostnames       send option 12 \"h<N>\"\n"
@@ -251,6 +267,11 @@ Config parse_args(int argc, char** argv) {
             c.retries = static_cast<uint32_t>(need_u64(kMaxRetries));
         } else if (name == "--backoff") {
             c.backoff = true;
+        } else if (name == "--paced") {
+            c.paced = true;
+        } else if (name == "--deadline-ms") {
+            c.deadline_ms = static_cast<uint32_t>(need_u64(kMaxDeadlineMs));
+            if (c.deadline_ms == 0) die("--deadline-ms must be at least 1");
         } else if (name == "--seed") {
             c.seed = static_cast<uint32_t>(need_u64(255));
         } else if (name == "--first-client") {
@@ -284,6 +305,25 @@ Config parse_args(int argc, char** argv) {
     if (c.mode == Mode::kDora && c.first_client + c.count > kClientSpace)
         die("--first-client + --count exceed the 32-bit client number space");
     if (!count_given && c.mode != Mode::kDora) c.count = 0;  // all entries of the file
+    if (c.paced) {
+        if (c.rate <= 0.0) die("--paced needs --rate");
+        if (c.count == 0 && c.duration == 0.0) die("--paced needs --count or --duration");
+        // Every exchange lives at most its lifetime, and at most rate * lifetime + 1 start
+        // in any such span (bursts included: starts never run ahead of rate * elapsed + 1),
+        // so this window never holds a start back. Beyond kMaxWindow a start finding no
+        // free slot is counted as skipped (unanswered).
+        double life_s = 0.0;
+        uint64_t factor = 1;
+        for (uint32_t t = 1; t <= c.retries + 1; ++t) {
+            life_s += c.timeout_ms / 1000.0 * static_cast<double>(factor);
+            if (c.backoff && factor < kMaxBackoffFactor) factor *= 2;
+        }
+        life_s *= 2;
+        if (c.deadline_ms != 0) life_s = std::min(life_s, c.deadline_ms / 1000.0);
+        const double need = c.rate * (life_s + 0.05) + 1100.0;
+        c.window = static_cast<uint32_t>(
+            std::min<double>(kMaxWindow, std::max<double>(c.window, std::ceil(need))));
+    }
     return c;
 }
 
@@ -584,7 +624,10 @@ struct Stats {
     uint64_t malformed = 0;
     uint64_t send_errors = 0;
     uint64_t retransmits = 0;
-    uint64_t slow_1s = 0;  // ACKed, but more than 1 s after the first DISCOVER/REQUEST
+    uint64_t slow_1s = 0;         // ACKed, but more than 1 s after the first DISCOVER/REQUEST
+    uint64_t answered_1s = 0;     // ACK or NAK within 1 s of the exchange's first message
+    uint64_t skipped = 0;         // paced: a start found no free slot (counted as started, lost)
+    uint64_t start_phase_ns = 0;  // from t0 to the moment the last exchange was started
     uint64_t first_ack_ns = 0;
     uint64_t last_done_ns = 0;
 };
@@ -646,6 +689,7 @@ private:
     void receive(uint64_t now);
     uint64_t timeout_for(uint8_t tries) const;
     uint64_t max_lifetime_ns() const;
+    uint64_t deadline_ns() const { return static_cast<uint64_t>(cfg_.deadline_ms) * 1'000'000ULL; }
     int report(uint64_t t0, uint64_t t_end);
 
     const Config& cfg_;
@@ -704,12 +748,14 @@ uint64_t Runner::timeout_for(uint8_t tries) const {
     return static_cast<uint64_t>(cfg_.timeout_ms) * 1'000'000ULL * factor;
 }
 
-// The longest an exchange can live: two messages, each sent 1 + retries times.
+// The longest an exchange can live: two messages, each sent 1 + retries times, or the
+// deadline if that is shorter.
 uint64_t Runner::max_lifetime_ns() const {
     uint64_t per_message = 0;
     for (uint32_t t = 1; t <= cfg_.retries + 1; ++t)
         per_message += timeout_for(static_cast<uint8_t>(t));
-    return 2 * per_message;
+    const uint64_t life = 2 * per_message;
+    return cfg_.deadline_ms != 0 ? std::min<uint64_t>(life, deadline_ns()) : life;
 }
 
 void Runner::queue_send(size_t len) {
@@ -763,6 +809,11 @@ void Runner::flush_record() {
 }
 
 void Runner::start_exchange(uint64_t now) {
+    if (free_.empty()) {  // paced only: the window is full, this start is lost
+        ++st_.started;
+        ++st_.skipped;
+        return;
+    }
     const uint32_t slot = free_.back();
     free_.pop_back();
     Exchange& e = slots_[slot];
@@ -796,7 +847,9 @@ void Runner::transmit(uint32_t slot, uint64_t now) {
         build(send_buffer(), kPacketBuf, kind, e.xid, e.client, cfg_.relay, e.offered, e.server_id);
     queue_send(len);
     ++e.timer_token;
-    timers_.push(Timer{now + timeout_for(e.tries), slot, e.timer_token});
+    uint64_t at = now + timeout_for(e.tries);
+    if (cfg_.deadline_ms != 0) at = std::min(at, e.t_start + deadline_ns());
+    timers_.push(Timer{at, slot, e.timer_token});
 }
 
 void Runner::finish(uint32_t slot, uint64_t now) {
@@ -811,7 +864,8 @@ void Runner::finish(uint32_t slot, uint64_t now) {
 void Runner::on_timer(const Timer& t, uint64_t now) {
     Exchange& e = slots_[t.slot];
     if (e.phase == Phase::kIdle || e.timer_token != t.token) return;  // superseded
-    if (e.tries <= cfg_.retries) {
+    const bool expired = cfg_.deadline_ms != 0 && now >= e.t_start + deadline_ns();
+    if (e.tries <= cfg_.retries && !expired) {
         transmit(t.slot, now);
         return;
     }
@@ -850,6 +904,7 @@ void Runner::on_reply(const uint8_t* p, size_t n, uint64_t now) {
     }
     if (r.type == kNak) {
         ++st_.naks;
+        if (now - e.t_start <= kAnsweredWithinNs) ++st_.answered_1s;
         finish(slot, now);
         return;
     }
@@ -862,7 +917,10 @@ void Runner::on_reply(const uint8_t* p, size_t n, uint64_t now) {
     ++st_.acked;
     if (st_.first_ack_ns == 0) st_.first_ack_ns = now;
     const uint64_t lat_ns = now - e.t_start;
-    if (lat_ns > 1'000'000'000ULL) ++st_.slow_1s;
+    if (lat_ns > kAnsweredWithinNs)
+        ++st_.slow_1s;
+    else
+        ++st_.answered_1s;
     if (latencies_.size() < kMaxSamples)
         latencies_.push_back(static_cast<uint32_t>(std::min<uint64_t>(lat_ns / 1000, UINT32_MAX)));
     if (cfg_.mode == Mode::kDora && acked_addrs_.size() < kMaxSamples) {
@@ -916,18 +974,20 @@ int Runner::run() {
     const uint64_t hard_stop =
         t0 + static_cast<uint64_t>(start_phase * 1e9) + max_lifetime_ns() + 2'000'000'000ULL;
     bool stopping = false;
-    uint64_t stopped_at = 0;
     while (true) {
         uint64_t now = now_ns();
         if (!stopping && ((total_ != 0 && st_.started >= total_) || now >= stop_at ||
                           cfg_.first_client + st_.started >= kClientSpace || g_signals > 0 ||
                           (cfg_.mode != Mode::kDora && total_ == 0))) {
             stopping = true;
-            stopped_at = now;
+            st_.start_phase_ns = now - t0;
         }
         bool more_ready = false;
         if (!stopping) {
-            uint64_t budget = cfg_.window - outstanding_;
+            // Paced: not held back by replies (start_exchange counts a start that finds
+            // the window full as skipped); the client space still bounds it.
+            uint64_t budget = cfg_.paced ? kClientSpace - cfg_.first_client - st_.started
+                                         : cfg_.window - outstanding_;
             if (cfg_.rate > 0) {
                 const double allowed = cfg_.rate * static_cast<double>(now - t0) / 1e9 + 1.0;
                 const uint64_t may = static_cast<uint64_t>(allowed);
@@ -955,10 +1015,14 @@ int Runner::run() {
             wait = std::min(wait, timers_.top().deadline > now ? timers_.top().deadline - now : 0);
         if (!stopping) {
             if (more_ready) wait = 0;
-            if (cfg_.rate > 0 && outstanding_ < cfg_.window) {
+            if (cfg_.rate > 0 && (cfg_.paced || outstanding_ < cfg_.window)) {
                 const double next = (static_cast<double>(st_.started) / cfg_.rate) * 1e9;
                 const uint64_t at = t0 + static_cast<uint64_t>(next);
-                wait = std::min(wait, at > now ? at - now : 0);
+                // Paced at high rates: wake at most every kPaceQuantumNs and start what is
+                // due in one burst, rather than one wake-up per exchange.
+                uint64_t until = at > now ? at - now : 0;
+                if (cfg_.paced && until > 0) until = std::max(until, kPaceQuantumNs);
+                wait = std::min(wait, until);
             }
             if (stop_at != UINT64_MAX) wait = std::min(wait, stop_at > now ? stop_at - now : 0);
         }
@@ -975,7 +1039,6 @@ int Runner::run() {
     }
     flush_sends();
     flush_record();
-    (void)stopped_at;
     return report(t0, now_ns());
 }
 
@@ -999,6 +1062,15 @@ int Runner::report(uint64_t t0, uint64_t t_end) {
     const uint64_t lost = st_.lost_no_offer + st_.lost_no_ack + st_.aborted;
     const double loss_pct =
         st_.started ? 100.0 * static_cast<double>(lost) / static_cast<double>(st_.started) : 0.0;
+    // J1's measure: exchanges without an ACK or NAK within 1 s of their first message
+    // (lost, skipped or late), and the rate at which exchanges were really started.
+    const uint64_t unanswered = st_.started - std::min(st_.started, st_.answered_1s);
+    const double unanswered_pct =
+        st_.started ? 100.0 * static_cast<double>(unanswered) / static_cast<double>(st_.started)
+                    : 0.0;
+    const uint64_t phase_ns = st_.start_phase_ns != 0 ? st_.start_phase_ns : t_end - t0;
+    const double offered_per_s =
+        static_cast<double>(st_.started) / std::max(1e-9, static_cast<double>(phase_ns) / 1e9);
     // Our own CPU time: if it nears the wall time, the load generator was the bottleneck.
     rusage ru{};
     getrusage(RUSAGE_SELF, &ru);
@@ -1015,7 +1087,9 @@ int Runner::report(uint64_t t0, uint64_t t_end) {
         "\"wall_s\":%.4f,\"exchanges_per_s\":%.1f,\"offers_per_s\":%.1f,\"p50_ms\":%.3f,"
         "\"p99_ms\":%.3f,\"max_ms\":%.3f,\"window\":%u,\"rate\":%.1f,\"timeout_ms\":%u,"
         "\"retries\":%u,\"seed\":%u,\"first_client\":%llu,\"hostnames\":%s,"
-        "\"record_conflicts\":%llu,\"loadgen_cpu_s\":%.3f}\n",
+        "\"record_conflicts\":%llu,\"loadgen_cpu_s\":%.3f,\"paced\":%s,\"deadline_ms\":%u,"
+        "\"skipped\":%llu,\"unanswered\":%llu,\"unanswered_pct\":%.3f,"
+        "\"offered_per_s\":%.1f}\n",
         mode, static_cast<unsigned long long>(st_.started),
         static_cast<unsigned long long>(st_.acked), static_cast<unsigned long long>(st_.naks),
         static_cast<unsigned long long>(lost), static_cast<unsigned long long>(st_.lost_no_offer),
@@ -1031,13 +1105,16 @@ int Runner::report(uint64_t t0, uint64_t t_end) {
         static_cast<double>(st_.acked) / secs, static_cast<double>(st_.offers) / secs, p50, p99,
         max_ms, cfg_.window, cfg_.rate, cfg_.timeout_ms, cfg_.retries, cfg_.seed,
         static_cast<unsigned long long>(cfg_.first_client), cfg_.hostnames ? "true" : "false",
-        static_cast<unsigned long long>(record_conflicts_), cpu_s);
+        static_cast<unsigned long long>(record_conflicts_), cpu_s, cfg_.paced ? "true" : "false",
+        cfg_.deadline_ms, static_cast<unsigned long long>(st_.skipped),
+        static_cast<unsigned long long>(unanswered), unanswered_pct, offered_per_s);
     std::fflush(stdout);
     if (!cfg_.quiet) {
         std::fprintf(stderr,
                      "%s: %llu/%llu ACKed in %.2f s = %.0f/s; NAK %llu, lost %llu (%.2f%%), "
                      "mismatch %llu, dup %llu; latency p50 %.2f ms p99 %.2f ms max %.2f ms; "
-                     "%.0f offers/s, %llu retransmits\n",
+                     "%.0f offers/s, %llu retransmits; offered %.0f/s, unanswered within "
+                     "1 s %llu (%.2f%%)\n",
                      mode, static_cast<unsigned long long>(st_.acked),
                      static_cast<unsigned long long>(st_.started), secs,
                      static_cast<double>(st_.acked) / secs,
@@ -1046,7 +1123,8 @@ int Runner::report(uint64_t t0, uint64_t t_end) {
                      static_cast<unsigned long long>(st_.mismatches),
                      static_cast<unsigned long long>(st_.dup_addr), p50, p99, max_ms,
                      static_cast<double>(st_.offers) / secs,
-                     static_cast<unsigned long long>(st_.retransmits));
+                     static_cast<unsigned long long>(st_.retransmits), offered_per_s,
+                     static_cast<unsigned long long>(unanswered), unanswered_pct);
     }
     if (cfg_.mode == Mode::kVerify) {
         if (st_.naks > 0 || st_.mismatches > 0 || record_conflicts_ > 0) return 1;
