@@ -17,13 +17,13 @@ meson test -C build --print-errorlogs --num-processes "$(nproc)"
 
 step "address + undefined sanitizers over unit tests and corpus replays"
 [ -f build-asan/build.ninja ] || meson setup build-asan -Db_sanitize=address,undefined \
-    -Db_lundef=false -Dbuildtype=debugoptimized -De2e=false >/dev/null
+    -Db_lundef=false -Dbuildtype=debugoptimized -De2e=false -Dbench=false >/dev/null
 ninja -C build-asan
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     meson test -C build-asan --suite unit --suite fuzz --print-errorlogs
 
 step "clang 14 build with libFuzzer targets, ${FUZZ_SECONDS}s each"
-[ -f build-fuzz/build.ninja ] || CXX=clang++ meson setup build-fuzz -Dfuzz=true -De2e=false \
+[ -f build-fuzz/build.ninja ] || CXX=clang++ meson setup build-fuzz -Dfuzz=true -De2e=false -Dbench=false \
     -Dbuildtype=debugoptimized >/dev/null
 ninja -C build-fuzz
 work=$(mktemp -d)
