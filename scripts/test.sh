@@ -29,7 +29,8 @@ ninja -C build-fuzz
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 for target in build-fuzz/tests/fuzz/fuzz_*; do
-    [ -x "$target" ] || continue
+    # Only the fuzzer executables (meson also keeps object directories named fuzz_*.p).
+    [ -f "$target" ] && [ -x "$target" ] || continue
     name=$(basename "$target"); name=${name#fuzz_}
     mkdir -p "$work/$name"
     cp -r "tests/fuzz/corpus/$name/." "$work/$name/"
