@@ -28,10 +28,11 @@ step "clang 14 build with libFuzzer targets, ${FUZZ_SECONDS}s each"
 ninja -C build-fuzz
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-for target in build-fuzz/tests/fuzz/fuzz_*; do
-    # Only the fuzzer executables (meson also keeps object directories named fuzz_*.p).
-    [ -f "$target" ] && [ -x "$target" ] || continue
-    name=$(basename "$target"); name=${name#fuzz_}
+# One libFuzzer executable per corpus directory (tests/fuzz/corpus/NAME -> fuzz_NAME).
+for corpus in tests/fuzz/corpus/*/; do
+    name=$(basename "$corpus")
+    target=build-fuzz/tests/fuzz/fuzz_$name
+    [ -x "$target" ] || { echo "no fuzzer executable $target for corpus $corpus"; exit 1; }
     mkdir -p "$work/$name"
     cp -r "tests/fuzz/corpus/$name/." "$work/$name/"
     echo "fuzz $name"
