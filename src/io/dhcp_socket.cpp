@@ -12,6 +12,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "polled_fd.hpp"
+
 namespace leasedns::io {
 
 namespace {
@@ -179,16 +181,7 @@ bool DhcpSocket::send(Bytes data, const SendTarget& target) {
 }
 
 void DhcpSocket::close() {
-    if (poll_) {
-        uv_poll_stop(poll_);
-        uv_close(reinterpret_cast<uv_handle_t*>(poll_),
-                 [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
-        poll_ = nullptr;
-    }
-    if (fd_ >= 0) {
-        ::close(fd_);
-        fd_ = -1;
-    }
+    close_polled_fd(poll_, fd_);
 }
 
 }  // namespace leasedns::io

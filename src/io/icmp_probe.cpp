@@ -10,6 +10,8 @@
 #include <cstring>
 #include <vector>
 
+#include "polled_fd.hpp"
+
 namespace leasedns::io {
 
 struct IcmpProbe::Pending {
@@ -123,16 +125,7 @@ void IcmpProbe::finish(Ipv4 addr, bool in_use) {
 
 void IcmpProbe::close() {
     while (!pending_.empty()) finish(pending_.begin()->first, false);
-    if (poll_) {
-        uv_poll_stop(poll_);
-        uv_close(reinterpret_cast<uv_handle_t*>(poll_),
-                 [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
-        poll_ = nullptr;
-    }
-    if (fd_ >= 0) {
-        ::close(fd_);
-        fd_ = -1;
-    }
+    close_polled_fd(poll_, fd_);
 }
 
 }  // namespace leasedns::io
