@@ -2,10 +2,6 @@
 // as its long name without the dashes, "name=value" or "name" alone; blank lines and
 // comments ('#' at the start of a line or after a blank, outside quotes) are skipped.
 // conf-file= includes another file at that point.
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "option_table.hpp"
 #include "sources.hpp"
@@ -71,18 +67,15 @@ std::optional<std::string> read_text_at_depth(std::string_view text, const std::
 }
 
 std::optional<std::string> read_file_at_depth(const std::string& path, Draft& draft, int depth) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return path + ": cannot read: " + std::strerror(errno);
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    std::string text = buffer.str();
+    auto text = read_text_file(path);
+    if (!text) return text.error();
     IncludeReader include = [&draft, depth](const std::string& nested, const Origin& origin) {
         if (depth >= kMaxIncludeDepth)
             return std::optional<std::string>("conf-file nesting deeper than 16 (a loop?)");
         (void)origin;  // the caller prefixes the including line
         return read_file_at_depth(nested, draft, depth + 1);
     };
-    return read_text_at_depth(text, path, draft, include);
+    return read_text_at_depth(*text, path, draft, include);
 }
 
 }  // namespace

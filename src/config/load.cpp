@@ -3,13 +3,10 @@
 #include "leasedns/config/load.hpp"
 
 #include <sys/stat.h>
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "option_table.hpp"
 #include "sources.hpp"
+#include "text.hpp"
 
 namespace leasedns::config {
 
@@ -18,14 +15,6 @@ namespace {
 bool file_exists(const std::string& path) {
     struct stat st {};
     return ::stat(path.c_str(), &st) == 0;
-}
-
-Result<std::string, ConfigError> read_whole_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return Err{ConfigError{path + ": cannot read: " + std::strerror(errno)}};
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    return buffer.str();
 }
 
 }  // namespace
@@ -44,8 +33,8 @@ Result<Loaded, ConfigError> load(const std::vector<std::string>& args,
     if (toml_path.empty() && !default_config_path.empty() && file_exists(default_config_path))
         toml_path = default_config_path;
     if (!toml_path.empty()) {
-        auto text = read_whole_file(toml_path);
-        if (!text) return Err{text.error()};
+        auto text = read_text_file(toml_path);
+        if (!text) return Err{ConfigError{text.error()}};
         auto draft = read_toml_text(*text, toml_path);
         if (!draft) return Err{draft.error()};
         merged = std::move(*draft);

@@ -1,5 +1,10 @@
 #include "text.hpp"
 
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
 #include <charconv>
 
 #include "leasedns/config/config.hpp"
@@ -24,6 +29,14 @@ int hex_value(char c) {
 }
 
 }  // namespace
+
+Result<std::string, std::string> read_text_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return Err{path + ": cannot read: " + std::strerror(errno)};
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    return buffer.str();
+}
 
 std::string_view trim(std::string_view text) {
     while (!text.empty() && is_blank(text.front())) text.remove_prefix(1);

@@ -13,6 +13,9 @@
 namespace leasedns::config {
 
 std::string_view trim(std::string_view text);
+
+// A configuration file's whole content, or "PATH: cannot read: REASON".
+Result<std::string, std::string> read_text_file(const std::string& path);
 std::string to_lower(std::string_view text);
 
 // Splits a dnsmasq value on commas outside double quotes, trimming blanks around each
