@@ -107,3 +107,20 @@ TEST_CASE("flags override the TOML file; a flag's list replaces the file's list"
     std::remove(path);
     CHECK(load_error({"--config", path}).find("cannot read") != std::string::npos);
 }
+
+TEST_CASE("the default file is read when it exists and skipped when it does not") {
+    char path[] = "/tmp/leasedns-default-XXXXXX.toml";
+    int fd = mkstemps(path, 5);
+    REQUIRE(fd >= 0);
+    close(fd);
+    std::ofstream(path) << "interfaces = [\"lan0\"]\n[dhcp]\ndomain = \"default.example\"\n";
+    auto with_default = config::load({}, lan_interfaces(), path);
+    REQUIRE(with_default.ok());
+    CHECK(with_default->config.domain == "default.example");
+    CHECK(with_default->config.dhcp_enabled);
+    std::remove(path);
+    auto without = config::load({}, lan_interfaces(), path);
+    REQUIRE(without.ok());
+    CHECK(without->config.domain == "lan");
+    CHECK_FALSE(without->config.dhcp_enabled);
+}
