@@ -57,18 +57,11 @@ cmdline="$0 $*"
 [[ -n $nice_env ]] && cmdline="NICE=$nice_env $cmdline"
 [[ -n $servers_env ]] && cmdline="SERVERS=\"$servers_env\" $cmdline"
 
-while [[ $# -gt 0 ]]; do
-    case $1 in
-    --build) build=$(cd "$2" && pwd); shift 2 ;;
-    --build=*) build=$(cd "${1#--build=}" && pwd); shift ;;
-    --out) out=$2; shift 2 ;;
-    --out=*) out=${1#--out=}; shift ;;
-    -h | --help) sed -n '2,/^set -euo/{/^set -euo/!p}' "$0"; exit 0 ;;
-    *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
-    esac
-done
-
 prog=run.sh
+# shellcheck source=bench/args.sh
+source "$here/args.sh"
+parse_bench_args "$@"
+
 # Checks, paths, the temporary directory, the virtual LAN and the cleanup trap.
 # shellcheck source=bench/lib.sh
 source "$here/lib.sh"
