@@ -108,6 +108,16 @@ class Population:
                 return
 
 
+def checked_load(load_node, rng, heavy=False):
+    """The ledger every reply is checked against, the client population and a simulator
+    on `load_node` whose replies feed the ledger."""
+    ledger = Ledger()
+    pop = Population(ledger, rng, heavy=heavy, tag=os.getpid())
+    sim = S.Sim(load_node, server_id=SERVER_IP)
+    sim.on_reply = ledger.on_reply
+    return ledger, pop, sim
+
+
 def verify_all(sim, ledger, pop, label):
     """Every acknowledged client reboots and must get its own address back; and no
     reply so far gave a held address to another client."""

@@ -30,7 +30,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 import dhcpsim as S  # noqa: E402
 import lan as L  # noqa: E402
-from faultlib import PREFIX, RANGE, SERVER_IP, Ledger, Population, verify_all  # noqa: E402
+from faultlib import PREFIX, RANGE, SERVER_IP, checked_load, verify_all  # noqa: E402
 from lan import check, log  # noqa: E402
 
 RENAMES = "rename,renameat,renameat2"
@@ -158,10 +158,7 @@ def body(ctx):
                                             domain="lan"))
     journal = os.path.join(server.state_dir, "leases.journal")
     tmp = journal + ".tmp"
-    ledger = Ledger()
-    pop = Population(ledger, rng, heavy=True, tag=os.getpid())
-    sim = S.Sim(load_node, server_id=SERVER_IP)
-    sim.on_reply = ledger.on_reply
+    ledger, pop, sim = checked_load(load_node, rng, heavy=True)
 
     server.start()
     sim.run([pop.new_txn() for _ in range(CLIENTS)], window=32, timeout=30)

@@ -28,7 +28,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 import dhcpsim as S  # noqa: E402
 import lan as L  # noqa: E402
-from faultlib import PREFIX, RANGE, SERVER_IP, Ledger, Population, verify_all  # noqa: E402
+from faultlib import PREFIX, RANGE, SERVER_IP, checked_load, verify_all  # noqa: E402
 from lan import check, log  # noqa: E402
 
 MAGIC = b"LDNSJ1\n\0"
@@ -69,10 +69,7 @@ def body(ctx):
     load = lan.add_node("load")
     server = ctx.server(srv, L.ServerConfig(ranges=[RANGE], authoritative=True))
     journal = os.path.join(server.state_dir, "leases.journal")
-    ledger = Ledger()
-    pop = Population(ledger, rng, tag=os.getpid())
-    sim = S.Sim(load, server_id=SERVER_IP)
-    sim.on_reply = ledger.on_reply
+    ledger, pop, sim = checked_load(load, rng)
 
     server.start()
     sim.run([pop.new_txn() for _ in range(CLIENTS)], window=16, timeout=30)

@@ -25,7 +25,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 import dhcpsim as S  # noqa: E402
 import lan as L  # noqa: E402
-from faultlib import PREFIX, RANGE, SERVER_IP, Ledger, Population, verify_all  # noqa: E402
+from faultlib import PREFIX, RANGE, SERVER_IP, checked_load, verify_all  # noqa: E402
 from lan import check, log  # noqa: E402
 
 # New clients over the whole run. Each costs the server an ARP entry, and the kernel
@@ -45,10 +45,7 @@ def body(ctx):
     srv = lan.add_node("srv", ip=SERVER_IP, prefix_len=PREFIX)
     load = lan.add_node("load")
     server = ctx.server(srv, L.ServerConfig(ranges=[RANGE], authoritative=True))
-    ledger = Ledger()
-    pop = Population(ledger, rng, tag=os.getpid())
-    sim = S.Sim(load, server_id=SERVER_IP)
-    sim.on_reply = ledger.on_reply
+    ledger, pop, sim = checked_load(load, rng)
     per_cycle = MAX_CLIENTS // max(1, KILLS)
     early = 0
     started = time.monotonic()
