@@ -1,0 +1,2 @@
+// codec (placeholder until written)
+#include "leasedns/dns/message.hpp"

@@ -1,0 +1,2 @@
+// query path (placeholder until written)
+#include "leasedns/dns/query_path.hpp"

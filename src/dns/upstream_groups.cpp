@@ -1,0 +1,2 @@
+// forwarding (placeholder until written)
+#include "leasedns/dns/forwarder.hpp"

@@ -1,0 +1,2 @@
+// zone (placeholder until written)
+#include "leasedns/dns/zone.hpp"
