@@ -1,4 +1,5 @@
-// leasedns: wiring only. Configuration -> lease table + journal -> DHCP server -> loop.
+// leasedns: wiring only. Configuration -> lease table + journal -> DHCP server and DNS
+// service -> loop.
 #include <signal.h>
 #include <sys/stat.h>
 #include <uv.h>
@@ -14,6 +15,7 @@
 
 #include "leasedns/config/load.hpp"
 #include "leasedns/io/dhcp_server.hpp"
+#include "leasedns/io/dns_service.hpp"
 #include "leasedns/io/interfaces.hpp"
 #include "leasedns/io/journal_writer.hpp"
 #include "leasedns/io/stderr_log.hpp"
@@ -28,6 +30,7 @@ namespace {
 struct Daemon {
     uv_loop_t* loop = nullptr;
     io::DhcpServer* dhcp = nullptr;
+    io::DnsService* dns = nullptr;
     Log log;
     std::vector<uv_signal_t*> signals;
     bool stopping = false;
@@ -46,16 +49,29 @@ void on_signal(uv_signal_t* handle, int signum) {
     auto* d = static_cast<Daemon*>(handle->data);
     if (signum == SIGUSR1) {
         if (d->dhcp) d->dhcp->log_statistics();
+        if (d->dns) d->dns->log_statistics();
         return;
     }
     if (signum == SIGHUP) {
-        d->log.notice("RELOAD-UNSUPPORTED",
-                      "SIGHUP received; configuration reload is not available in this version");
+        // As dnsmasq: re-read the hosts files and empty the cache; the configuration
+        // itself is not reloaded in this version.
+        if (d->dns) {
+            try {
+                d->dns->reload();
+            } catch (const std::exception& e) {
+                d->log.error("DNS-RELOAD-FAILED", e.what());
+            }
+        } else {
+            d->log.notice("RELOAD-UNSUPPORTED",
+                          "SIGHUP received; configuration reload is not available in this "
+                          "version");
+        }
         return;
     }
     if (d->stopping) return;
     d->stopping = true;
     d->log.notice("STOPPING", std::string("received ") + strsignal(signum) + ", stopping");
+    if (d->dns) d->dns->stop();
     if (d->dhcp) {
         d->dhcp->stop([d] { close_signals(*d); });
     } else {
@@ -145,6 +161,17 @@ int main(int argc, char** argv) {
             d.log.warning("DHCP-DISABLED",
                           "no DHCP range configured and none could be derived (give -i IFACE or "
                           "--dhcp-range)");
+        }
+        std::unique_ptr<io::DnsService> dns;
+        if (cfg.dns_port != 0) {
+            // After the journal load: the zone subscribes to lease events from here on.
+            dns = std::make_unique<io::DnsService>(d.loop, cfg, interfaces, table, d.log, clock);
+            dns->start();
+            d.dns = dns.get();
+            if (dhcp)
+                dhcp->set_name_guard([svc = dns.get()](std::string_view label) {
+                    return svc->is_static_label(label);
+                });
         }
         add_signal(d, SIGTERM);
         add_signal(d, SIGINT);

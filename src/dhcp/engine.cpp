@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <string>
 #include <unordered_map>
+#include <utility>
 
 #include "leasedns/dhcp/hostname.hpp"
 #include "reply_options.hpp"
@@ -26,6 +27,7 @@ struct Engine::State {
     std::unordered_map<std::string, size_t> reservation_by_name;
     Decision decision;
     std::vector<uint8_t> fqdn_reply;
+    Engine::NameGuard name_guard;  // C6: names the DNS zone answers statically
 
     explicit State(leases::LeaseTable& t) : table(t) {}
 
@@ -97,6 +99,10 @@ void Engine::reconfigure(const config::Config& config, std::span<const Ipv4> own
     std::vector<leases::PoolRange> pools;
     for (const auto& r : s.cfg.ranges) pools.push_back({r.start, r.end});
     s.table.set_pools(pools, excluded);
+}
+
+void Engine::set_name_guard(NameGuard is_reserved_elsewhere) {
+    state_->name_guard = std::move(is_reserved_elsewhere);
 }
 
 void Engine::report_conflict(Ipv4 addr, WallSeconds now) {
@@ -254,13 +260,17 @@ private:
         }
         if (out.label.empty() && ctx.reservation) out.label = ctx.reservation->hostname;
         if (!out.label.empty()) {
-            // C6/C7: a name reserved for another host, or held by another live lease, is
-            // not taken over; the first holder keeps it (RFC 4703's choice).
+            // C6/C7: a name reserved for another host, answered statically by DNS, or held
+            // by another live lease, is not taken over; the first holder keeps it (RFC
+            // 4703's choice). A reservation's own name stays its client's: the zone lists
+            // reservations' names as static too, so the guard is asked only for others.
             auto r = s_.reservation_by_name.find(out.label);
             bool reserved_for_other = r != s_.reservation_by_name.end() &&
                                       &s_.cfg.reservations[r->second] != ctx.reservation;
+            bool own_reserved_name = ctx.reservation && ctx.reservation->hostname == out.label;
+            bool static_name = !own_reserved_name && s_.name_guard && s_.name_guard(out.label);
             const Lease* holder = s_.table.find_by_name(out.label);
-            if (reserved_for_other || (holder && !(holder->client == ctx.client))) {
+            if (reserved_for_other || static_name || (holder && !(holder->client == ctx.client))) {
                 if (s_.cfg.log_dhcp) d_.log_line += " (host name " + out.label + " is taken)";
                 out.label.clear();
             }

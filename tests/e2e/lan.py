@@ -370,6 +370,11 @@ class Lan:
             self._in(ns, ["sysctl", "-qw", key + "=1"], check=False)
         return ns
 
+    def add_namespace(self, role):
+        """A namespace of this LAN's run that is not on the LAN (a routed network, a
+        peer behind a router): named, tracked and removed like the LAN's own."""
+        return self._make_ns(role)
+
     def _in(self, ns, argv, **kw):
         return run(["ip", "netns", "exec", ns] + argv, **kw)
 

@@ -4,9 +4,11 @@
 // No sockets, no clock reads, no files: the io/ layer does all of that.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "leasedns/config/config.hpp"
@@ -71,6 +73,15 @@ public:
 
     // The returned Decision is owned by the engine and valid until the next call.
     const Decision& handle(const Message& request, const Arrival& arrival, WallSeconds now);
+
+    // ROBUSTNESS C6: static names always win over DHCP. `is_reserved_elsewhere(label)` says
+    // whether the DNS side answers `label` statically (configuration, hosts files, the
+    // server's own name, the zone apex: dns::Zone::is_static_label); such a name is never
+    // registered for a client, except a reservation's own name for that reservation's
+    // client. A std::function keeps this module free of any dependency on dns/. The guard
+    // survives reconfigure(); an empty function removes it.
+    using NameGuard = std::function<bool(std::string_view label)>;
+    void set_name_guard(NameGuard is_reserved_elsewhere);
 
     // An ICMP probe found `addr` in use: quarantine it like a DECLINE (ROBUSTNESS B12).
     void report_conflict(Ipv4 addr, WallSeconds now);

@@ -26,7 +26,9 @@ public:
     void insert(const Question& question, const Message& reply, int64_t now_ms);
     // On a hit writes the whole reply: header (id and RD from the query, QR RA, the
     // cached rcode), the question in the client's case, records with remaining TTLs, OPT if
-    // the query had EDNS. TC is set when it does not fit the builder's limit.
+    // the query had EDNS. TC is set when it does not fit the builder's limit (then
+    // header, question and OPT only). The builder is finished (finish() may be called
+    // again by the caller to get the bytes). An expired entry is a miss and is removed.
     bool answer(const Query& query, int64_t now_ms, MessageBuilder& out);
 
     size_t size() const;

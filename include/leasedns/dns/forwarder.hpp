@@ -37,7 +37,9 @@ struct UpstreamGroup {
 std::vector<Endpoint> parse_resolv_conf(std::string_view text);
 // The groups from --server/--local and, for the default group when no --server without
 // domain is given and --no-resolv is off, the resolv.conf servers. Our own listening
-// addresses on our DNS port are removed from every group (F7: never forward to ourselves).
+// addresses on our DNS port are removed from every group (F7: never forward to ourselves);
+// an own endpoint 0.0.0.0:port (wildcard socket) also removes 127.0.0.0/8 on that port.
+// The default group (root) is always first, possibly without servers.
 std::vector<UpstreamGroup> build_upstream_groups(const config::Config& config,
                                                  std::span<const Endpoint> resolv_servers,
                                                  std::span<const Endpoint> own_endpoints);
@@ -48,8 +50,8 @@ struct Waiter {
     uint64_t reply_handle = 0;  // io/'s token: which socket / TCP connection, client address
     uint16_t client_id = 0;
     bool rd = true;
-    Name question_case;               // echoed in the reply
-    std::optional<Edns> client_edns;  // whether to add OPT, and the client's UDP size
+    Name question_case;                  // echoed in the reply
+    std::optional<Edns> client_edns;     // whether to add OPT, and the client's UDP size
     size_t size_limit = kPlainUdpLimit;  // min(client size, 1232) for UDP; 65535 for TCP
 };
 
@@ -58,6 +60,9 @@ struct ForwarderLimits {
     size_t max_waiters_per_query = 64;  // clients merged onto one upstream query
 };
 
+// forwarded/merged/dropped_full count submits; replies and servfail count completed
+// upstream queries (relayed / answered SERVFAIL to all waiters); rejected_question counts
+// replies that did not decode or asked another question; the last two count records.
 struct ForwarderCounters {
     uint64_t forwarded = 0, merged = 0, replies = 0, servfail = 0, dropped_full = 0,
              rejected_question = 0, rebind_filtered = 0, out_of_bailiwick = 0;
@@ -74,21 +79,22 @@ public:
     const UpstreamGroup* route(const Name& name) const;
 
     struct Send {
-        uint64_t token;          // identifies the pending query; given back in complete()
+        uint64_t token;  // identifies the pending query; given back in complete()
         const UpstreamGroup* group;
         std::vector<uint8_t> query;  // the query to send (id 0: c-ares picks a random id)
     };
     enum class SubmitResult : uint8_t { Sent, Merged, Full };
     // Starts an upstream query for `question` (filling `send`) or joins the one in flight.
     // Full: the pending table or the waiter list is at its cap (counted): answer SERVFAIL.
-    SubmitResult submit(const Question& question, const UpstreamGroup& group,
-                        const Waiter& waiter, Send& send);
+    SubmitResult submit(const Question& question, const UpstreamGroup& group, const Waiter& waiter,
+                        Send& send);
 
     // The upstream query `token` finished: `reply` is the upstream's message, or nullptr on
     // failure (timeout, refused, unreachable): every waiter gets SERVFAIL. A reply whose
     // question differs from the one asked is treated as a failure (counted). Valid replies
     // are filtered, passed to `cache_insert`, and written per waiter through `deliver`
-    // (each with its own id, its question case, its size limit and TC).
+    // (each with its own id, its question case, its size limit and TC). The bytes given
+    // to `deliver` are valid only during that call. An unknown token is ignored.
     void complete(uint64_t token, const Bytes* reply,
                   const std::function<void(const Question&, const Message&)>& cache_insert,
                   const std::function<void(const Waiter&, Bytes reply)>& deliver);
@@ -113,5 +119,11 @@ FilterResult filter_reply(const Question& question, Message& reply, bool stop_re
                           std::span<const Name> rebind_ok_domains);
 // RFC 1918, loopback, link-local, CGNAT, 0/8 (and the IPv6 equivalents in filter_reply).
 bool is_private_ipv4(Ipv4 addr);
+
+// A reply without records for `waiter` (SERVFAIL, REFUSED, NXDOMAIN...): its id, RD, QR
+// RA, the question in the waiter's case, OPT (udp 1232) if the client used EDNS; at most
+// min(waiter.size_limit, out.size()) bytes. Returns a view into `out`.
+Bytes write_error_reply(const Waiter& waiter, const Question& question, Rcode rcode,
+                        std::span<uint8_t> out);
 
 }  // namespace leasedns::dns

@@ -2,6 +2,7 @@
 // messages or a precise error, and a builder that writes replies with name compression
 // and stops cleanly at a size limit (so the caller can set TC). Pure, bounds-checked.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -41,8 +42,8 @@ struct Header {
     uint16_t flags = 0;  // QR, opcode, AA, TC, RD, RA, Z, AD, CD, rcode (low 4 bits)
     uint16_t qdcount = 0, ancount = 0, nscount = 0, arcount = 0;
 
-    static constexpr uint16_t kQr = 0x8000, kAa = 0x0400, kTc = 0x0200, kRd = 0x0100,
-                              kRa = 0x0080, kAd = 0x0020, kCd = 0x0010;
+    static constexpr uint16_t kQr = 0x8000, kAa = 0x0400, kTc = 0x0200, kRd = 0x0100, kRa = 0x0080,
+                              kAd = 0x0020, kCd = 0x0010;
     bool qr() const { return flags & kQr; }
     Opcode opcode() const { return static_cast<Opcode>((flags >> 11) & 0xf); }
     bool rd() const { return flags & kRd; }
@@ -78,10 +79,10 @@ struct Record {
 // A query from a client, decoded on the hot path without heap allocation.
 struct Query {
     Header header;
-    Question question;        // name lower-cased
-    Name question_case;       // name as the client wrote it (echoed back, 0x20 safe)
+    Question question;   // name lower-cased
+    Name question_case;  // name as the client wrote it (echoed back, 0x20 safe)
     std::optional<Edns> edns;
-    size_t size = 0;          // bytes of the whole message
+    size_t size = 0;  // bytes of the whole message
 };
 
 enum class QueryError : uint8_t {
@@ -121,22 +122,32 @@ enum class Section : uint8_t { Answer, Authority, Additional };
 // the names inside NS/CNAME/PTR/MX/SOA/SRV rdata are compressed against names already
 // written (only at offsets < 0x3FFF, RFC 1035 §4.1.4; ROBUSTNESS E5). add_* returns false
 // and writes nothing when the record does not fit; the message written so far stays valid.
+// A copy of a builder is a checkpoint (no heap, a few hundred octets): assigning it back
+// forgets everything added since, compression targets included (the buffer is shared).
 class MessageBuilder {
 public:
+    // `limit` is clamped to the buffer; a buffer smaller than a header makes every add_*
+    // fail and finish() return nothing.
     MessageBuilder(std::span<uint8_t> buffer, size_t limit);
 
     void set_header(const Header& h);  // counts are ignored: the builder keeps its own
     Header& header() { return header_; }
-    // Writes the question (with `name` in the case to echo). Call once, before records.
+    // Sets the response code, extended ones included: the low 4 bits go into the header,
+    // the high 8 bits into the OPT record's extended-rcode (RFC 6891 §6.1.3), whether
+    // add_opt() is called before or after. Without an OPT only the low bits are sent.
+    void set_rcode(Rcode rcode);
+    // Writes the question (with `name` in the case to echo). Call before any record
+    // (more than one question is allowed for re-encoding, never needed for replies).
     bool add_question(const Name& name, uint16_t qtype, uint16_t qclass);
     bool add_record(Section section, const Record& record);
     // A record whose rdata is given raw (no names inside, e.g. A, AAAA, TXT).
-    bool add_raw(Section section, const Name& owner, uint16_t type, uint16_t klass,
-                 uint32_t ttl, Bytes rdata);
+    bool add_raw(Section section, const Name& owner, uint16_t type, uint16_t klass, uint32_t ttl,
+                 Bytes rdata);
     // OPT pseudo-record (RFC 6891), always last; reserve room for it with
     // reserve_tail() before adding records so that it always fits.
     bool add_opt(const Edns& edns);
-    void reserve_tail(size_t bytes);  // shrink the limit for records by this much
+    void reserve_tail(size_t bytes);        // shrink the limit for records by this much
+    static constexpr size_t kOptSize = 11;  // an OPT record without options
 
     // Patches the header (counts) and returns the finished message.
     Bytes finish();
@@ -144,17 +155,31 @@ public:
     size_t count(Section s) const;
 
 private:
-    struct Impl;
+    // Compression dictionary capacity: every label start written literally is a target.
+    static constexpr size_t kMaxTargets = 128;
+
+    size_t record_limit() const;
+    // Writes an uncompressed, validated wire name at `at` (before `end`), compressed
+    // against the dictionary; records new targets. Returns where it ends, 0 if no room.
+    size_t write_name(Bytes wire, size_t at, size_t end);
+    size_t write_record_head(const Name& owner, uint16_t type, uint16_t klass, uint32_t ttl,
+                             size_t end);
+    bool commit(Section section, size_t record_end, size_t rdata_start);
+
     std::span<uint8_t> buf_;
     size_t limit_;
     size_t tail_reserve_ = 0;
     size_t pos_ = kHeaderSize;
     Header header_;
     uint16_t counts_[4] = {0, 0, 0, 0};  // qd, an, ns, ar
-    // Compression dictionary: offsets of names written (labels reachable by pointer).
-    std::array<uint16_t, 64> name_offsets_{};
-    size_t name_offset_count_ = 0;
-    bool write_name(const Name& name, bool compress);
+    size_t opt_pos_ = 0;                 // offset of the OPT record, 0 = none yet
+    uint8_t ext_rcode_ = 0;              // high 8 bits of the rcode (set_rcode)
+    bool ext_rcode_set_ = false;
+    // Compression dictionary: offsets (< 0x3FFF) of label runs written and the wire
+    // length of the name from there on (a cheap first filter before comparing labels).
+    std::array<uint16_t, kMaxTargets> target_offsets_{};
+    std::array<uint8_t, kMaxTargets> target_lengths_{};
+    size_t target_count_ = 0;
 };
 
 // Presentation helpers for logs and tests ("A", "TYPE65280").

@@ -27,10 +27,13 @@ public:
     // Uncompressed wire form ending in the root label; lower-cased. Rejects anything else.
     static std::optional<Name> from_wire(Bytes wire);
     // Reads a possibly compressed name at r's position inside `message` (r must read
-    // `message`). RFC 1035 §4.1.4 / RFC 9267: a pointer must point strictly before the
-    // position it was read from (no loops, no forward pointers, never into the header
-    // when min_offset says so), labels ≤ 63, total ≤ 255; linear time. On error r fails.
-    // The original case is returned in `original_case` when given (0x20 echo).
+    // `message`, whose first 12 octets are the header). RFC 1035 §4.1.4 / RFC 9267: every
+    // pointer must point before the start of the run of labels it ends (so strictly
+    // backwards: no loops, no forward pointers), never into the header (offset < 12);
+    // at most 128 pointers; labels ≤ 63 octets, label types 0x40/0x80 rejected, total ≤ 255;
+    // work bounded per name. r ends after the first pointer or the terminator; on error r
+    // fails. The name as sent (not lower-cased: not canonical, only for echoing it back,
+    // 0x20) is stored in `original_case` when given.
     static std::optional<Name> read(Bytes message, Reader& r, Name* original_case = nullptr);
 
     Bytes wire() const { return Bytes(wire_.data(), size_); }
@@ -39,7 +42,7 @@ public:
     bool is_root() const { return size_ == 1; }
     size_t label_count() const;
     std::string_view label(size_t index) const;  // 0 = leftmost
-    Name parent() const;                           // the root's parent is the root
+    Name parent() const;                         // the root's parent is the root
     // A child "label.<this>"; nullopt if the label is empty, > 63, or the name too long.
     std::optional<Name> child(std::string_view label) const;
     // True when this name equals `ancestor` or lies below it.

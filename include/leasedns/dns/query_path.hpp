@@ -5,7 +5,9 @@
 // cache, and routing to upstream groups. No sockets; time is a parameter.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -39,11 +41,24 @@ struct QueryResult {
 };
 
 struct QueryCounters {
-    uint64_t queries = 0, udp = 0, tcp = 0, answered_local = 0, answered_cache = 0,
-             forwarded = 0, refused_acl = 0, dropped_short = 0, dropped_response = 0,
-             formerr = 0, notimp = 0, badvers = 0, servfail = 0, blocked_private = 0,
-             blocked_bare = 0;
+    uint64_t queries = 0, udp = 0, tcp = 0, answered_local = 0, answered_cache = 0, forwarded = 0,
+             refused_acl = 0, dropped_short = 0, dropped_response = 0, formerr = 0, notimp = 0,
+             badvers = 0, servfail = 0, blocked_private = 0, blocked_bare = 0;
+    // refused: REFUSED answers (class not IN, zone transfer over TCP, no upstream server);
+    // merged: joined a query already in flight; local_only: NXDOMAIN for a --local domain;
+    // relayed: upstream answers delivered to clients (SERVFAILs for failures included).
+    uint64_t refused = 0, merged = 0, local_only = 0, relayed = 0;
 };
+
+// The reply size a client may receive (ROBUSTNESS E4): TCP 65535; UDP with EDNS the
+// advertised size clamped to [512, 1232] (RFC 6891 §6.2.5, DNS flag day 2020,
+// CVE-2023-28450); UDP without EDNS 512 (RFC 1035 §4.2.1).
+size_t reply_size_limit(bool tcp, const std::optional<Edns>& edns);
+
+// RFC 6303 (and RFC 7793 for 100.64/10): names in the reverse zones of private, loopback,
+// link-local, documentation and unspecified addresses, IPv4 (in-addr.arpa) and IPv6
+// (ip6.arpa), that a resolver answers locally and never asks the Internet about.
+bool is_private_reverse(const Name& name);
 
 class QueryPath {
 public:
@@ -65,6 +80,10 @@ public:
     const QueryCounters& counters() const;
 
 private:
+    // A reply without records (FORMERR, REFUSED, NXDOMAIN...) to a decoded query.
+    Bytes local_error(const Query& query, Rcode rcode, size_t limit, std::span<uint8_t> out);
+    bool client_allowed(Ipv4 addr) const;
+
     const config::Config& config_;
     Zone& zone_;
     Cache& cache_;

@@ -43,8 +43,8 @@ struct ZoneInputs {
 };
 
 enum class ZoneVerdict : uint8_t {
-    NotOurs,  // not inside any local zone: the query path may forward it
-    Answered, // the reply was written (NOERROR with data, NODATA or NXDOMAIN, AA set)
+    NotOurs,   // not inside any local zone: the query path may forward it
+    Answered,  // the reply was written (NOERROR with data, NODATA or NXDOMAIN, AA set)
 };
 
 struct ZoneCounters {
@@ -64,12 +64,15 @@ public:
     // --local/--server=/d/ domains, --address domains, static names anywhere) or is a bare
     // host label known locally. Writes the whole reply (header with AA, question echoed in
     // the client's case, answer, SOA in authority for NXDOMAIN/NODATA per RFC 2308).
-    // The builder's limit is the client's UDP size; when the answer does not fit, TC is set.
+    // The builder's limit is the client's UDP size; when the answer does not fit, TC is set
+    // and only the header and question (and OPT) are sent. The caller calls out.finish().
+    // Classes other than IN and ANY are NotOurs. One thread: answer() reuses scratch space.
     ZoneVerdict answer(const Query& query, WallSeconds now, MessageBuilder& out) const;
 
     uint32_t serial() const;
     const ZoneCounters& counters() const;
 
+    // Bumps the SOA serial; whoever owns both subscribes the zone: table.subscribe(&zone).
     void on_lease_event(const leases::LeaseEvent& event) override;
 
     // What the zone answers and why ("lease", "static", "hosts:/etc/hosts",

@@ -35,6 +35,8 @@ public:
     void stop(std::function<void()> done);
 
     const dhcp::Counters& counters() const { return engine_.counters(); }
+    // ROBUSTNESS C6: names the DNS zone answers statically are never given to clients.
+    void set_name_guard(dhcp::Engine::NameGuard guard) { engine_.set_name_guard(std::move(guard)); }
     // One log line with the packet, drop and journal counters (SIGUSR1, as dnsmasq).
     void log_statistics() const;
 
