@@ -81,7 +81,8 @@ public:
     struct Send {
         uint64_t token;  // identifies the pending query; given back in complete()
         const UpstreamGroup* group;
-        std::vector<uint8_t> query;  // the query to send (id 0: c-ares picks a random id)
+        std::vector<uint8_t> query;  // the query to send (io/upstream writes a random id:
+                                     // c-ares 1.18 sends the id it is given)
     };
     enum class SubmitResult : uint8_t { Sent, Merged, Full };
     // Starts an upstream query for `question` (filling `send`) or joins the one in flight.
