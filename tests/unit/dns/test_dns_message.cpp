@@ -693,33 +693,28 @@ TEST_CASE("a question cannot follow a record") {
     CHECK_FALSE(b.add_question(Name(), rrtype::A, kClassIn));
 }
 
-TEST_CASE("a reply with a question, an A record and OPT is built well under a microsecond") {
+TEST_CASE("a reply with a question, an A record and OPT compresses its owner to the question") {
+    // The hot path's reply: 12 header + 14 question + 16 answer (owner as a 2-byte pointer)
+    // + 11 OPT. Its speed is measured by the benchmark (bench/dns_bench.sh), not here.
     auto w = query("host.lan", rrtype::A, 1);
     w.opt(1232);
     const std::vector<uint8_t> addr{192, 168, 1, 10};
     std::array<uint8_t, 1232> buf;
-    // The best of many short batches: a batch fits in one scheduler slice, so the figure
-    // holds on a loaded machine where an average would not.
-    auto best = std::chrono::steady_clock::duration::max();
-    size_t total = 0;
-    const int batches = 50, rounds = 1000;
-    for (int batch = 0; batch < batches; ++batch) {
-        auto start = std::chrono::steady_clock::now();
-        for (int i = 0; i < rounds; ++i) {
-            auto q = decode_query(w.bytes());
-            MessageBuilder b(buf, 1232);
-            b.set_header(q->header);
-            b.reserve_tail(MessageBuilder::kOptSize);
-            b.add_question(q->question_case, q->question.qtype, q->question.qclass);
-            b.add_raw(Section::Answer, q->question.name, rrtype::A, kClassIn, 60, Bytes(addr));
-            b.add_opt(Edns{});
-            total += b.finish().size();
-        }
-        best = std::min(best, (std::chrono::steady_clock::now() - start) / rounds);
-    }
-    CHECK(total == size_t(batches) * rounds * (12 + 14 + 16 + 11));
-    CHECK(best < std::chrono::microseconds(1));
-    MESSAGE("decode_query + build: " << std::chrono::nanoseconds(best).count() << " ns");
+    auto q = decode_query(w.bytes());
+    REQUIRE(q.ok());
+    MessageBuilder b(buf, 1232);
+    b.set_header(q->header);
+    b.reserve_tail(MessageBuilder::kOptSize);
+    b.add_question(q->question_case, q->question.qtype, q->question.qclass);
+    b.add_raw(Section::Answer, q->question.name, rrtype::A, kClassIn, 60, Bytes(addr));
+    b.add_opt(Edns{});
+    auto out = b.finish();
+    CHECK(out.size() == 12 + 14 + 16 + 11);
+    auto m = decode_message(out);
+    REQUIRE(m.ok());
+    REQUIRE(m->answers.size() == 1);
+    CHECK(m->answers[0].name == q->question.name);
+    CHECK(m->edns);
 }
 
 TEST_CASE("type_name prints known types by mnemonic and others as TYPEnnn") {
