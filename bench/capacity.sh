@@ -430,10 +430,13 @@ try:
 except OSError:
     prev = ""
 cut = prev.find("\n## J1 capacity")
-if cut >= 0:  # replace the previous J1 section (and what follows it)
+tail = ""
+if cut >= 0:  # replace the previous J1 section only; later sections (## DNS) stay
+    nxt = prev.find("\n## ", cut + 1)
+    tail = prev[nxt + 1:] if nxt >= 0 else ""
     prev = prev[:cut + 1]
 prev = prev.rstrip("\n") + "\n\n" if prev.strip() else ""
-open(out, "w").write(prev + "\n".join(L))
+open(out, "w").write(prev + "\n".join(L) + ("\n\n" + tail if tail else ""))
 print("\n".join(L))
 EOF
 log "wrote $out (steps: $steps)"
