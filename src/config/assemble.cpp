@@ -52,6 +52,7 @@ public:
         refuse_unbuilt();
         check_interfaces();
         resolve_ranges();
+        resolve_subnet_domains();
         if (d_.dhcp_enabled && !d_.dhcp_enabled->value) {
             cfg_.ranges.clear();
             cfg_.dhcp_enabled = false;
@@ -186,6 +187,34 @@ private:
         }
     }
 
+    // --domain=DOMAIN,RANGE entries, then the `domain` of TOML ranges (for the range's
+    // whole subnet). Nested ranges are fine (the smallest wins); the same range twice
+    // with two domains is ambiguous.
+    void resolve_subnet_domains() {
+        cfg_.subnet_domains.clear();
+        std::vector<const Origin*> origins;
+        auto add = [&](const SubnetDomain& sd, const Origin& o) {
+            for (size_t k = 0; k < cfg_.subnet_domains.size(); ++k) {
+                const SubnetDomain& other = cfg_.subnet_domains[k];
+                if (other.first != sd.first || other.last != sd.last) continue;
+                if (other.domain == sd.domain) return;
+                fail(o, "the range " + sd.first.str() + "-" + sd.last.str() +
+                            " already has the domain " + other.domain + ", set at " +
+                            origins[k]->describe());
+            }
+            cfg_.subnet_domains.push_back(sd);
+            origins.push_back(&o);
+        };
+        for (const auto& item : d_.subnet_domains.items) add(item.value, item.origin);
+        if (d_.ranges.items.size() != cfg_.ranges.size()) return;  // derived ranges: no keys
+        for (size_t k = 0; k < cfg_.ranges.size(); ++k) {
+            const auto& item = d_.ranges.items[k];
+            if (item.value.domain.empty()) continue;
+            const Prefix& subnet = cfg_.ranges[k].subnet;
+            add(SubnetDomain{item.value.domain, subnet.network, subnet.broadcast()}, item.origin);
+        }
+    }
+
     const Range* range_for_subnet(Ipv4 a) const {
         for (const auto& r : cfg_.ranges)
             if (r.subnet.contains(a)) return &r;
@@ -200,7 +229,9 @@ private:
             const Origin& o = item.origin;
             if (!r.hostname.empty()) {
                 std::string reason;
-                auto label = dhcp::sanitize_hostname(r.hostname, cfg_.domain, &reason);
+                // A dotted name keeps its first label only in the domain of its address.
+                const std::string& domain = r.addr ? cfg_.domain_for(*r.addr) : cfg_.domain;
+                auto label = dhcp::sanitize_hostname(r.hostname, domain, &reason);
                 if (!label) fail(o, "host name '" + r.hostname + "': " + reason);
                 r.hostname = *label;
             }

@@ -142,6 +142,70 @@ std::optional<std::string> apply_dhcp_host(ApplyContext& ctx, std::string_view v
     return std::nullopt;
 }
 
+// DOMAIN | DOMAIN,ADDR/LEN[,local] | DOMAIN,START,END (dnsmasq's --domain). The first
+// form sets the default domain; the others name the clients of one address range.
+std::optional<std::string> apply_domain(ApplyContext& ctx, std::string_view value,
+                                        const Origin& origin) {
+    auto fields = split_fields(value);
+    std::string domain;
+    if (!fields.empty() && !fields[0].empty()) {
+        if (fields[0] == "#")
+            return std::string("'#' (the domain from resolv.conf) is not supported yet");
+        auto d = normalize_domain(fields[0]);
+        if (!d) return d.error();
+        domain = *d;
+    }
+    if (fields.size() <= 1) {
+        ctx.draft.domain = Setting<std::string>{domain, origin};
+        return std::nullopt;
+    }
+    if (domain.empty()) return std::string("a domain for an address range needs a name");
+    auto range = parse_domain_range(std::span<const std::string>(fields).subspan(1));
+    if (!range) return range.error();
+    ctx.draft.subnet_domains.add(SubnetDomain{domain, range->first, range->last}, origin);
+    return std::nullopt;
+}
+
+Result<SubnetDomain, std::string> parse_domain_range(std::span<const std::string> fields) {
+    const std::string kForms = "ADDR/PREFIXLEN[,local] or START,END";
+    SubnetDomain out;
+    if (fields.empty()) return Err{"needs an address range: " + kForms};
+    if (fields[0].find('/') != std::string::npos) {
+        auto prefix = Prefix::parse(fields[0]);
+        if (!prefix) return Err{"'" + fields[0] + "' is not a subnet like 198.18.1.0/24"};
+        out.first = prefix->network;
+        out.last = prefix->broadcast();
+        // dnsmasq's `local` also declares --local for the domain and the reverse zone;
+        // both are answered here already (they are our zones), so it changes nothing.
+        if (fields.size() == 2 && to_lower(fields[1]) == "local") return out;
+        if (fields.size() > 1) return Err{"unexpected '" + fields[1] + "' (expected local)"};
+        return out;
+    }
+    auto first = Ipv4::parse(fields[0]);
+    if (!first) {
+        if (fields[0].find(':') != std::string::npos) return Err{not_ipv4(fields[0])};
+        if (fields.size() == 1 && fields[0].find_first_not_of("0123456789.") != std::string::npos)
+            return Err{
+                "a domain per interface (DOMAIN,INTERFACE) is not supported yet; give "
+                "the interface's subnet as " +
+                kForms};
+        return Err{not_ipv4(fields[0])};
+    }
+    if (fields.size() < 2) return Err{"'" + fields[0] + "' alone is not a range; give " + kForms};
+    auto last = Ipv4::parse(fields[1]);
+    if (!last) return Err{not_ipv4(fields[1])};
+    if (fields.size() > 2) {
+        if (to_lower(fields[2]) == "local")
+            return Err{std::string("'local' is only allowed after ADDR/PREFIXLEN")};
+        return Err{"unexpected '" + fields[2] + "' after the range"};
+    }
+    if (*last < *first)
+        return Err{"the range ends (" + last->str() + ") before it starts (" + first->str() + ")"};
+    out.first = *first;
+    out.last = *last;
+    return out;
+}
+
 namespace {
 
 std::optional<std::string> dhcp_option(ApplyContext& ctx, std::string_view value,

@@ -71,6 +71,7 @@ struct RangeDraft {
     std::optional<Ipv4> netmask;
     std::optional<Ipv4> broadcast;  // dnsmasq allows it; must match the subnet's
     std::optional<uint32_t> lease_time;
+    std::string domain;  // TOML `domain`: the domain of the range's subnet; empty = none
 };
 
 // --dhcp-option before its value is encoded.
@@ -95,6 +96,7 @@ struct Draft {
     ListSetting<Reservation> reservations;  // hostname still as written
     ListSetting<OptionDraft> options;       // --dhcp-option and --dhcp-option-force
     std::optional<Setting<std::string>> domain;
+    ListSetting<SubnetDomain> subnet_domains;  // --domain=DOMAIN,RANGE; [[dns.domains]]
     std::optional<Setting<bool>> authoritative;
     std::optional<Setting<bool>> rapid_commit;
     std::optional<Setting<bool>> ping;

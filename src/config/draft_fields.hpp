@@ -1,6 +1,7 @@
 // The one list of Draft fields, so that merging and assembling cannot forget one.
 // Direct fields map one to one onto a Config member; the others need resolving
-// (ranges), sanitising (reservation names) or encoding (options) first.
+// (ranges), sanitising (reservation names) or encoding (options) first; subnet domains
+// are joined by the ranges' own `domain` keys.
 #pragma once
 #include <tuple>
 #include <utility>
@@ -54,6 +55,7 @@ inline constexpr auto kDirectFields = std::make_tuple(
     std::pair{&Draft::rebind_domain_ok, &Config::rebind_domain_ok});
 
 inline constexpr auto kProcessedFields =
-    std::make_tuple(&Draft::dhcp_enabled, &Draft::ranges, &Draft::reservations, &Draft::options);
+    std::make_tuple(&Draft::dhcp_enabled, &Draft::ranges, &Draft::reservations, &Draft::options,
+                    &Draft::subnet_domains);
 
 }  // namespace leasedns::config

@@ -96,25 +96,6 @@ Opt add_listen_address(ApplyContext& ctx, std::string_view value, const Origin& 
     return std::nullopt;
 }
 
-Opt set_domain(ApplyContext& ctx, std::string_view value, const Origin& origin) {
-    auto fields = split_fields(value);
-    if (fields.size() > 1) {
-        return std::string(
-            "a domain per subnet or interface (DOMAIN,RANGE) is not supported yet; give "
-            "one domain");
-    }
-    std::string domain;
-    if (!fields.empty() && !fields[0].empty()) {
-        if (fields[0] == "#")
-            return std::string("'#' (the domain from resolv.conf) is not supported yet");
-        auto d = normalize_domain(fields[0]);
-        if (!d) return d.error();
-        domain = *d;
-    }
-    ctx.draft.domain = Setting<std::string>{domain, origin};
-    return std::nullopt;
-}
-
 Opt set_pid_file(ApplyContext& ctx, std::string_view value, const Origin& origin) {
     // dnsmasq: a missing or empty value means no pid file at all.
     ctx.draft.pid_file = Setting<std::string>{std::string(value), origin};
@@ -191,8 +172,9 @@ constexpr std::array kSpecs = {
     OptionSpec{"dhcp-option-force", 0, ArgKind::Required, apply_dhcp_option_force,
                "[option:]NAME|CODE[,VALUE...]",
                "as --dhcp-option, sent even when the client did not ask for it"},
-    OptionSpec{"domain", 's', ArgKind::Required, set_domain, "DOMAIN",
-               "local domain of DHCP names (default lan)"},
+    OptionSpec{"domain", 's', ArgKind::Required, apply_domain,
+               "DOMAIN[,ADDR/PREFIXLEN[,local]|,START,END]",
+               "local domain of DHCP names (default lan); with a range: for clients there"},
     OptionSpec{"dhcp-leasefile", 'l', ArgKind::Required, set_string<&Draft::lease_file>,
                "PATH", "lease journal (default STATE_DIR/leases.journal)"},
     OptionSpec{"dhcp-authoritative", 'K', ArgKind::None, set_true<&Draft::authoritative>, "",

@@ -58,6 +58,7 @@ std::optional<std::string> apply_option(const OptionSpec& spec,
 
 // Handlers that parse structured values (dhcp_values.cpp, dns_values.cpp).
 std::optional<std::string> apply_dhcp_range(ApplyContext&, std::string_view, const Origin&);
+std::optional<std::string> apply_domain(ApplyContext&, std::string_view, const Origin&);
 std::optional<std::string> apply_dhcp_host(ApplyContext&, std::string_view, const Origin&);
 std::optional<std::string> apply_dhcp_option(ApplyContext&, std::string_view, const Origin&);
 std::optional<std::string> apply_dhcp_option_force(ApplyContext&, std::string_view, const Origin&);
@@ -71,5 +72,9 @@ std::optional<std::string> apply_srv_host(ApplyContext&, std::string_view, const
 std::optional<std::string> apply_txt_record(ApplyContext&, std::string_view, const Origin&);
 std::optional<std::string> apply_ptr_record(ApplyContext&, std::string_view, const Origin&);
 std::optional<std::string> apply_rebind_domain_ok(ApplyContext&, std::string_view, const Origin&);
+
+// The address range of --domain=DOMAIN,RANGE, split into fields: ADDR/LEN[,local] (host
+// bits cleared, as dnsmasq does) or START,END. The domain is left empty.
+Result<SubnetDomain, std::string> parse_domain_range(std::span<const std::string> fields);
 
 }  // namespace leasedns::config

@@ -2,6 +2,7 @@
 // the same Config (the fuzz target for the TOML reader checks that round trip). Derived
 // values (the default range, netmasks taken from interfaces) are written out, so the
 // output documents what the server will actually do.
+#include <bit>
 #include <sstream>
 
 #include "leasedns/config/load.hpp"
@@ -204,6 +205,21 @@ std::string to_toml(const Config& c) {
     o << "bogus_priv = " << boolean(c.bogus_priv) << "\n";
     o << "stop_dns_rebind = " << boolean(c.stop_dns_rebind) << "\n";
     o << "rebind_domain_ok = " << strings(c.rebind_domain_ok) << "\n";
+    for (const auto& d : c.subnet_domains) {
+        o << "\n[[dns.domains]]\n";
+        o << "domain = " << quoted(d.domain) << "\n";
+        // A range that is exactly a prefix prints as one; either form reads back alike.
+        uint32_t count_minus_one = d.last.value - d.first.value;
+        bool is_prefix = (count_minus_one & (count_minus_one + 1)) == 0 &&
+                         (d.first.value & count_minus_one) == 0;
+        if (is_prefix) {
+            auto length = static_cast<uint8_t>(32 - std::popcount(count_minus_one));
+            o << "subnet = " << quoted(Prefix{d.first, length}.str()) << "\n";
+        } else {
+            o << "start = " << quoted(d.first.str()) << "\n";
+            o << "end = " << quoted(d.last.str()) << "\n";
+        }
+    }
     return o.str();
 }
 

@@ -193,7 +193,7 @@ private:
     }
 
     void range(const toml::table& t, const Origin& o) {
-        check_keys(t, o, {"start", "end", "netmask", "lease_time"});
+        check_keys(t, o, {"start", "end", "netmask", "lease_time", "domain"});
         RangeDraft r;
         if (!t.contains("start") || !t.contains("end")) fail(o, "needs start and end");
         r.start = as_ipv4(*t.get("start"), field(o, "start"));
@@ -205,7 +205,50 @@ private:
         }
         if (const auto* lt = t.get("lease_time"))
             r.lease_time = as_lease_time(*lt, field(o, "lease_time"));
+        if (const auto* d = t.get("domain")) r.domain = as_domain(*d, field(o, "domain"));
         draft_.ranges.add(r, o);
+    }
+
+    static std::string as_domain(const toml::node& n, const Origin& o) {
+        auto text = as_string(n, o);
+        auto d = normalize_domain(text);
+        if (!d) fail(o, d.error());
+        return *d;
+    }
+
+    // [dhcp] domain: the default domain only; per-range domains have their own keys.
+    void default_domain(const toml::node& n, const Origin& o) {
+        auto text = as_string(n, o);
+        if (text.find(',') != std::string::npos)
+            fail(o,
+                 "one domain; give a subnet's own domain in [[dns.domains]] or in its "
+                 "[[dhcp.ranges]] entry");
+        apply_flag("domain", text, o);
+    }
+
+    // [[dns.domains]]: domain and either subnet = "ADDR/LEN" or start and end.
+    void subnet_domain(const toml::table& t, const Origin& o) {
+        check_keys(t, o, {"domain", "subnet", "start", "end"});
+        if (!t.contains("domain")) fail(o, "needs domain");
+        bool by_subnet = t.contains("subnet");
+        if (by_subnet == (t.contains("start") || t.contains("end")))
+            fail(o, "needs either subnet or start and end");
+        std::vector<std::string> fields;
+        Origin where = o;
+        if (by_subnet) {
+            where = field(o, "subnet");
+            fields.push_back(as_string(*t.get("subnet"), where));
+            if (fields[0].find('/') == std::string::npos)
+                fail(where, "'" + fields[0] + "' is not a subnet like 198.18.1.0/24");
+        } else {
+            if (!t.contains("start") || !t.contains("end")) fail(o, "needs start and end");
+            fields.push_back(as_ipv4(*t.get("start"), field(o, "start")).str());
+            fields.push_back(as_ipv4(*t.get("end"), field(o, "end")).str());
+        }
+        auto range = parse_domain_range(fields);
+        if (!range) fail(where, range.error());
+        range->domain = as_domain(*t.get("domain"), field(o, "domain"));
+        draft_.subnet_domains.add(*range, o);
     }
 
     void host(const toml::table& t, const Origin& o) {
@@ -318,7 +361,8 @@ private:
                            {"quiet_dhcp", flag(&Draft::quiet_dhcp)},
                            {"facility", via_flag("log-facility")}})},
             {"dhcp", table({{"enabled", flag(&Draft::dhcp_enabled)},
-                            {"domain", via_flag("domain")},
+                            {"domain", [this](const toml::node& n,
+                                              const Origin& o) { default_domain(n, o); }},
                             {"authoritative", flag(&Draft::authoritative)},
                             {"rapid_commit", flag(&Draft::rapid_commit)},
                             {"ping", flag(&Draft::ping)},
@@ -364,7 +408,11 @@ private:
                            {"bogus_priv", flag(&Draft::bogus_priv)},
                            {"stop_dns_rebind", flag(&Draft::stop_dns_rebind)},
                            {"rebind_domain_ok",
-                            list_via_flag(&Draft::rebind_domain_ok, "rebind-domain-ok")}})},
+                            list_via_flag(&Draft::rebind_domain_ok, "rebind-domain-ok")},
+                           {"domains", table_array([this](const toml::table& t, const Origin& o) {
+                                draft_.subnet_domains.set = true;
+                                subnet_domain(t, o);
+                            })}})},
         };
     }
 };

@@ -238,10 +238,16 @@ private:
     struct NameChoice {
         std::string label;
         std::optional<ClientFqdn> fqdn;
+        std::string_view domain;  // the domain of the address: names live there
     };
 
-    NameChoice choose_name(const Context& ctx) {
+    // dnsmasq's get_domain(): the client's domain follows the address it gets (or, for
+    // INFORM, the one it has), so --domain=D,RANGE names the clients inside RANGE.
+    const std::string& domain_for(Ipv4 addr) const { return s_.cfg.domain_for(addr); }
+
+    NameChoice choose_name(const Context& ctx, Ipv4 addr) {
         NameChoice out;
+        out.domain = domain_for(addr);
         std::string raw;
         if (auto v = ctx.req.options.get(opt::kClientFqdn)) {
             out.fqdn = parse_client_fqdn(*v);
@@ -252,7 +258,7 @@ private:
         }
         if (!raw.empty()) {
             std::string reason;
-            if (auto label = sanitize_hostname(raw, s_.cfg.domain, &reason)) {
+            if (auto label = sanitize_hostname(raw, out.domain, &reason)) {
                 out.label = *label;
             } else if (s_.cfg.log_dhcp) {
                 d_.log_line += " (host name not registered: " + reason + ")";
@@ -299,8 +305,11 @@ private:
         r.chaddr = req.chaddr;
         r.sname.fill(0);
         r.file.fill(0);
+        Ipv4 client_addr = yiaddr.is_zero() ? req.ciaddr : yiaddr;
+        std::string_view domain =
+            client_addr.is_zero() ? std::string_view(s_.cfg.domain) : domain_for(client_addr);
         ReplyOptionInputs in{
-            type,     ctx.server_id, ctx.subnet->prefix,   lease_time,     s_.cfg.domain,
+            type,     ctx.server_id, ctx.subnet->prefix,   lease_time,     domain,
             hostname, s_.fqdn_reply, s_.cfg.dns_port != 0, s_.cfg.options, nak_message};
         build_reply_options(req, in, r);
         d_.verdict = Verdict::Reply;
@@ -348,7 +357,7 @@ private:
 
     // Binds addr to the client and prepares the ACK (also used by rapid commit).
     void grant(const Context& ctx, Ipv4 addr, bool rapid) {
-        NameChoice name = choose_name(ctx);
+        NameChoice name = choose_name(ctx, addr);
         uint32_t lease_time = lease_time_for(ctx, addr);
         Lease lease;
         lease.addr = addr;
@@ -373,7 +382,8 @@ private:
     void set_fqdn_reply(const NameChoice& name) {
         s_.fqdn_reply.clear();
         if (!name.fqdn) return;
-        std::string fqdn = name.label.empty() ? std::string() : name.label + "." + s_.cfg.domain;
+        std::string fqdn =
+            name.label.empty() ? std::string() : name.label + "." + std::string(name.domain);
         bool updates =
             !name.label.empty() && s_.cfg.dns_port != 0 && !(name.fqdn->flags & ClientFqdn::kFlagN);
         s_.fqdn_reply = build_client_fqdn_reply(*name.fqdn, fqdn, updates);
@@ -392,7 +402,7 @@ private:
         if (!s_.table.hold_offer(*addr, ctx.client, ctx.req.mac(),
                                  ctx.now + s_.cfg.offer_hold_seconds))
             return drop(DropReason::PoolExhausted);
-        NameChoice name = choose_name(ctx);
+        NameChoice name = choose_name(ctx, *addr);
         set_fqdn_reply(name);
         start_reply(ctx, MessageType::Offer, *addr, lease_time_for(ctx, *addr), name.label);
         d_.probe_first = s_.cfg.ping && fresh;

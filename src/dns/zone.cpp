@@ -24,7 +24,7 @@ enum class Found : uint8_t {
     Static,     // a node of static records
     AddressA,   // below --address=/d/ADDR
     AddressNx,  // below --address=/d/ (no address): NXDOMAIN
-    LeaseA,     // a lease name (bare or in the local domain)
+    LeaseA,     // a lease name (bare or in the local domain of its address)
     LeasePtr,   // the reverse name of a leased address in a served subnet
 };
 
@@ -106,11 +106,13 @@ struct Zone::Impl {
                 return out;
             }
         }
-        size_t labels = name.label_count();
-        bool in_domain = data.has_domain && labels == data.domain_labels + 1 &&
-                         name.is_subdomain_of(data.domain);
-        if (in_domain || labels == 1) {
-            if (const auto* l = live_lease_named(name.label(0), now)) {
+        bool bare = name.label_count() == 1;
+        size_t domain = bare ? detail::StaticData::kNoDomain : data.parent_domain(name);
+        if (bare || domain != detail::StaticData::kNoDomain) {
+            // A lease answers bare and in the domain of its address, never in another
+            // local domain (--domain=D,RANGE): one hash lookup, then a short range scan.
+            const auto* l = live_lease_named(name.label(0), now);
+            if (l && (bare || data.domain_index_for(l->addr) == domain)) {
                 out.kind = Found::LeaseA;
                 out.lease = l;
             }
@@ -272,7 +274,7 @@ struct Zone::Impl {
             case Found::LeasePtr:
                 if (qtype == rrtype::PTR || qtype == rrtype::ANY) {
                     const std::string& label = found.lease->hostname;
-                    auto target = data.has_domain ? data.domain.child(label) : Name::parse(label);
+                    auto target = data.name_at(label, found.lease->addr);
                     if (!target) break;
                     emit_into(out, reply, Section::Answer, owner, rrtype::PTR,
                               lease_ttl(*found.lease, now), target->wire());
@@ -424,7 +426,7 @@ std::vector<std::string> Zone::describe_records(WallSeconds now) const {
               [](const auto* a, const auto* b) { return a->addr < b->addr; });
     for (const leases::Lease* l : live) {
         uint32_t ttl = z.lease_ttl(*l, now);
-        auto fqdn = z.data.has_domain ? z.data.domain.child(l->hostname) : Name::parse(l->hostname);
+        auto fqdn = z.data.name_at(l->hostname, l->addr);
         if (!fqdn) continue;
         line(fqdn->text(), ttl, rrtype::A, l->addr.str(), "lease");
         if (z.in_served_subnet(l->addr))

@@ -66,13 +66,49 @@ struct StaticData {
     // exist without data, so inside our zones they are NODATA, not NXDOMAIN.
     std::unordered_set<Name> empty_non_terminals;
     std::unordered_map<Name, AuthorityMark> authorities;
-    std::vector<Name> zone_apexes;  // the local domain first, then the reverse zones
+    std::vector<Name> zone_apexes;  // the local domains first, then the reverse zones
     // Labels DHCP clients may not take (C6), lower case.
     std::unordered_set<std::string, LabelHash, std::equal_to<>> static_labels;
 
     bool has_domain = false;
-    Name domain;  // the local domain ("lan")
+    Name domain;  // the default local domain ("lan")
     size_t domain_labels = 0;
+
+    // Every local domain, each a zone: the default one first (when there is one), then
+    // each --domain=D,RANGE domain once. A lease name lives in the domain of its address.
+    struct LocalDomain {
+        Name name;
+        size_t labels = 0;
+    };
+    struct DomainRange {
+        Ipv4 first, last;
+        size_t domain = 0;  // index into local_domains
+    };
+    static constexpr size_t kNoDomain = static_cast<size_t>(-1);
+    std::vector<LocalDomain> local_domains;
+    std::vector<DomainRange> domain_ranges;  // smallest first: the first match wins
+    size_t default_domain = kNoDomain;
+
+    // The domain of `addr` (Config::domain_for, precomputed): kNoDomain = bare names only.
+    size_t domain_index_for(Ipv4 addr) const {
+        for (const DomainRange& r : domain_ranges)
+            if (addr >= r.first && addr <= r.last) return r.domain;
+        return default_domain;
+    }
+    // The name a label takes at `addr`: label.<its domain>, or the bare label.
+    std::optional<Name> name_at(std::string_view label, Ipv4 addr) const {
+        size_t i = domain_index_for(addr);
+        return i == kNoDomain ? Name::parse(label) : local_domains[i].name.child(label);
+    }
+    // The local domain `name` sits directly below, or kNoDomain.
+    size_t parent_domain(const Name& name) const {
+        size_t labels = name.label_count();
+        for (size_t i = 0; i < local_domains.size(); ++i)
+            if (labels == local_domains[i].labels + 1 &&
+                name.is_subdomain_of(local_domains[i].name))
+                return i;
+        return kNoDomain;
+    }
     Name mname;  // "<server_hostname>.<domain>": SOA MNAME, NS target
     std::vector<Prefix> served_subnets;
     uint32_t local_ttl = 0;  // static records, SOA, negative answers (RFC 2308 §5)

@@ -95,6 +95,27 @@ std::optional<Name> srv_owner(const std::string& text, const StaticData& d) {
     return name;
 }
 
+// The default domain, then each --domain=D,RANGE domain once; the ranges sorted smallest
+// first (stable: among equal sizes the first given wins, as in Config::domain_for).
+void add_local_domains(const config::Config& cfg, StaticData& d) {
+    auto index_of = [&](const Name& name) {
+        for (size_t i = 0; i < d.local_domains.size(); ++i)
+            if (d.local_domains[i].name == name) return i;
+        d.local_domains.push_back({name, name.label_count()});
+        return d.local_domains.size() - 1;
+    };
+    if (d.has_domain) d.default_domain = index_of(d.domain);
+    for (const auto& sd : cfg.subnet_domains) {
+        auto name = Name::parse(sd.domain);
+        if (!name || name->is_root()) continue;
+        d.domain_ranges.push_back({sd.first, sd.last, index_of(*name)});
+    }
+    std::stable_sort(d.domain_ranges.begin(), d.domain_ranges.end(),
+                     [](const auto& a, const auto& b) {
+                         return a.last.value - a.first.value < b.last.value - b.first.value;
+                     });
+}
+
 void add_zone_apexes(const ZoneInputs& in, StaticData& d, Builder& b) {
     const config::Config& cfg = *in.config;
     if (auto domain = Name::parse(cfg.domain); domain && !domain->is_root()) {
@@ -111,7 +132,8 @@ void add_zone_apexes(const ZoneInputs& in, StaticData& d, Builder& b) {
         d.mname = *Name::parse(label);
     }
 
-    if (d.has_domain) d.zone_apexes.push_back(d.domain);
+    add_local_domains(cfg, d);
+    for (const auto& local : d.local_domains) d.zone_apexes.push_back(local.name);
     for (const Name& apex : reverse_zone_apexes(in.served_subnets))
         if (std::find(d.zone_apexes.begin(), d.zone_apexes.end(), apex) == d.zone_apexes.end())
             d.zone_apexes.push_back(apex);
@@ -162,7 +184,7 @@ void add_configured_records(const config::Config& cfg, StaticData& d, Builder& b
         if (r.ignore || !r.addr || r.hostname.empty()) continue;
         auto bare = single_label(r.hostname);
         if (!bare) continue;
-        auto fqdn = d.has_domain ? d.domain.child(bare->label(0)) : bare;
+        auto fqdn = d.name_at(bare->label(0), *r.addr);
         if (!fqdn) continue;
         b.add(*fqdn, rrtype::A, d.lease_ttl, a_rdata(*r.addr), "reservation");
         b.add(*bare, rrtype::A, d.lease_ttl, a_rdata(*r.addr), "reservation");
@@ -257,12 +279,11 @@ void add_address_domains(const config::Config& cfg, StaticData& d) {
             d.address_domains.emplace(*name, a.addr);
 }
 
-// The label a name takes in the local domain: itself if it is bare, its first label
-// if it sits directly below the domain.
+// The label a name takes in the local domains: itself if it is bare, its first label
+// if it sits directly below one of them.
 std::optional<std::string> local_label(const Name& name, const StaticData& d) {
     size_t labels = name.label_count();
-    if (labels == 1) return std::string(name.label(0));
-    if (d.has_domain && labels == d.domain_labels + 1 && name.is_subdomain_of(d.domain))
+    if (labels == 1 || d.parent_domain(name) != StaticData::kNoDomain)
         return std::string(name.label(0));
     return std::nullopt;
 }
@@ -281,7 +302,8 @@ void index_names(StaticData& d, std::string_view server) {
     // C6: names a client must never take over.
     for (const char* reserved : {"wpad", "isatap", "localhost"}) d.static_labels.insert(reserved);
     d.static_labels.insert(std::string(server));
-    if (d.has_domain) d.static_labels.insert(std::string(d.domain.label(0)));
+    for (const auto& local : d.local_domains)
+        d.static_labels.insert(std::string(local.name.label(0)));
 }
 
 std::string name_text_at(std::span<const uint8_t> rdata, size_t& pos) {

@@ -37,6 +37,17 @@ struct OptionSetting {
     bool force = false;            // dhcp-option-force: send even if not requested
 };
 
+// --domain=DOMAIN,RANGE (dnsmasq): DHCP clients whose address lies in first..last are
+// named in `domain` (option 15, option 81, their DNS records) instead of the default one.
+// ADDR/LEN is kept as its network..broadcast, so a range and a prefix compare alike.
+struct SubnetDomain {
+    std::string domain;  // normalised like Config::domain
+    Ipv4 first, last;    // inclusive, first <= last
+
+    bool contains(Ipv4 a) const { return a >= first && a <= last; }
+    uint32_t size() const { return last.value - first.value; }  // one less than the count
+};
+
 // DNS settings (used by the DNS issue; parsed and validated already).
 struct UpstreamServer {
     std::string domain;        // empty = default upstream; else only for this domain
@@ -82,7 +93,8 @@ struct Config {
     std::vector<Range> ranges;
     std::vector<Reservation> reservations;
     std::vector<OptionSetting> options;
-    std::string domain = "lan";
+    std::string domain = "lan";                // the default domain
+    std::vector<SubnetDomain> subnet_domains;  // --domain=DOMAIN,RANGE
     bool authoritative = false;
     bool rapid_commit = false;
     bool ping = true;  // ICMP probe before offering (--no-ping disables)
@@ -131,6 +143,15 @@ struct Config {
     bool bogus_priv = false;
     bool stop_dns_rebind = false;
     std::vector<std::string> rebind_domain_ok;
+
+    // The domain of the client at `addr`: the smallest --domain range holding it (the first
+    // given among equal ones), else the default domain. A few entries: a linear scan.
+    const std::string& domain_for(Ipv4 addr) const {
+        const SubnetDomain* best = nullptr;
+        for (const auto& d : subnet_domains)
+            if (d.contains(addr) && (!best || d.size() < best->size())) best = &d;
+        return best ? best->domain : domain;
+    }
 
     std::string effective_lease_file() const {
         return lease_file.empty() ? state_dir + "/leases.journal" : lease_file;

@@ -732,3 +732,112 @@ TEST_CASE("describe_records lists static and lease records with their source") {
     CHECK(std::find(later.begin(), later.end(), "laptop.lan 0 IN A 198.18.0.11 ; lease") ==
           later.end());
 }
+
+// ---------------------------------------------------------------- per-subnet domains
+
+namespace {
+
+// --domain=guest.example,198.18.1.0/24 next to the default lan (198.18.0.0/24): leases
+// in both subnets.
+struct TwoDomains : Fixture {
+    TwoDomains() {
+        cfg.subnet_domains.push_back({"guest.example", addr(1, 0), addr(1, 255)});
+        inputs.served_subnets.push_back(*Prefix::parse("198.18.1.0/24"));
+        leases::PoolRange ranges[] = {{addr(0, 10), addr(0, 200)}, {addr(1, 10), addr(1, 200)}};
+        table.set_pools(ranges, {});
+    }
+    void grant_guest(uint8_t host, uint32_t client, const std::string& name) {
+        REQUIRE(table.bind(bound_lease(addr(1, host), client, name, kNow + 3600)));
+    }
+    std::string ptr_target(std::string_view reverse) {
+        Reply r = ask(reverse, rrtype::PTR);
+        REQUIRE(r.msg.answers.size() == 1);
+        return name_of(r.msg.answers[0].rdata);
+    }
+};
+
+}  // namespace
+
+TEST_CASE(
+    "a lease answers in the domain of its address, as a bare label, and its PTR points there") {
+    TwoDomains f;
+    f.grant(11, 1, "laptop");
+    f.grant_guest(20, 2, "tablet");
+    CHECK(f.addresses("tablet.guest.example") == std::vector<Ipv4>{addr(1, 20)});
+    CHECK(f.addresses("TABLET.Guest.Example") == std::vector<Ipv4>{addr(1, 20)});
+    CHECK(f.addresses("tablet") == std::vector<Ipv4>{addr(1, 20)});
+    CHECK(f.addresses("laptop.lan") == std::vector<Ipv4>{addr(0, 11)});
+    CHECK(f.ptr_target("20.1.18.198.in-addr.arpa") == "tablet.guest.example");
+    CHECK(f.ptr_target("11.0.18.198.in-addr.arpa") == "laptop.lan");
+}
+
+TEST_CASE("a lease asked for under another local domain is NXDOMAIN with that domain's SOA") {
+    TwoDomains f;
+    f.grant(11, 1, "laptop");
+    f.grant_guest(20, 2, "tablet");
+    check_negative(f.ask("tablet.lan", rrtype::A), Rcode::NxDomain, "lan");
+    check_negative(f.ask("laptop.guest.example", rrtype::A), Rcode::NxDomain, "guest.example");
+    check_negative(f.ask("nobody.guest.example", rrtype::A), Rcode::NxDomain, "guest.example");
+    // The name exists in its own domain: another type there is NODATA.
+    check_negative(f.ask("tablet.guest.example", rrtype::MX), Rcode::NoError, "guest.example");
+}
+
+TEST_CASE("every local domain is a zone with its own SOA and NS at the apex") {
+    TwoDomains f;
+    for (const char* apex : {"lan", "guest.example"}) {
+        CAPTURE(apex);
+        Reply soa = f.ask(apex, rrtype::SOA);
+        CHECK(soa.aa());
+        REQUIRE(soa.msg.answers.size() == 1);
+        CHECK(soa.msg.answers[0].type == rrtype::SOA);
+        CHECK(soa.msg.answers[0].name.text() == apex);
+        CHECK(name_of(soa.msg.answers[0].rdata) == "gw.lan");
+        Reply ns = f.ask(apex, rrtype::NS);
+        REQUIRE(ns.msg.answers.size() == 1);
+        CHECK(name_of(ns.msg.answers[0].rdata) == "gw.lan");
+    }
+    // Names above a per-subnet domain are not ours.
+    CHECK(f.ask("example", rrtype::SOA).verdict == ZoneVerdict::NotOurs);
+    CHECK(f.zone().is_static_label("guest"));
+}
+
+TEST_CASE("a reservation answers in the domain of its address only") {
+    TwoDomains f;
+    config::Reservation res;
+    res.mac = Mac::parse("02:00:00:00:00:77");
+    res.addr = addr(1, 77);
+    res.hostname = "printer";
+    f.cfg.reservations.push_back(res);
+    CHECK(f.addresses("printer.guest.example") == std::vector<Ipv4>{addr(1, 77)});
+    CHECK(f.addresses("printer") == std::vector<Ipv4>{addr(1, 77)});
+    check_negative(f.ask("printer.lan", rrtype::A), Rcode::NxDomain, "lan");
+    CHECK(f.ptr_target("77.1.18.198.in-addr.arpa") == "printer.guest.example");
+}
+
+TEST_CASE("nested domain ranges: the smallest range holding the address names the lease") {
+    Fixture f;
+    f.cfg.domain = "";  // no default domain: outside every range, bare names only
+    f.cfg.subnet_domains = {{"site.example", addr(0, 0), Ipv4::from_octets(198, 18, 255, 255)},
+                            {"lab.site.example", addr(1, 0), addr(1, 255)}};
+    leases::PoolRange ranges[] = {{addr(0, 10), addr(0, 200)}, {addr(1, 10), addr(1, 200)}};
+    f.table.set_pools(ranges, {});
+    f.grant(11, 1, "laptop");
+    REQUIRE(f.table.bind(bound_lease(addr(1, 20), 2, "scope", kNow + 3600)));
+    CHECK(f.addresses("laptop.site.example") == std::vector<Ipv4>{addr(0, 11)});
+    CHECK(f.addresses("scope.lab.site.example") == std::vector<Ipv4>{addr(1, 20)});
+    check_negative(f.ask("scope.site.example", rrtype::A), Rcode::NxDomain, "site.example");
+    check_negative(f.ask("laptop.lab.site.example", rrtype::A), Rcode::NxDomain,
+                   "lab.site.example");
+}
+
+TEST_CASE("describe_records lists a lease under the domain of its address") {
+    TwoDomains f;
+    f.grant_guest(20, 2, "tablet");
+    auto lines = f.zone().describe_records(kNow);
+    auto has = [&](const std::string& line) {
+        return std::find(lines.begin(), lines.end(), line) != lines.end();
+    };
+    CHECK(has("tablet.guest.example 0 IN A 198.18.1.20 ; lease"));
+    CHECK(has("20.1.18.198.in-addr.arpa 0 IN PTR tablet.guest.example ; lease"));
+    CHECK(has("guest.example 0 IN SOA gw.lan hostmaster.lan 1 1200 180 1209600 0 ; zone"));
+}
