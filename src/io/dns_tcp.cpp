@@ -37,6 +37,7 @@ struct DnsTcp::Connection {
     // Forwarded queries not yet answered. Signed: an upstream that fails at once
     // delivers before the handler has reported the query as pending.
     int64_t outstanding = 0;
+    uint64_t last_active_ms = 0;  // accept or last complete query (loop time)
     bool reading = false;
     bool eof = false;
     bool closing = false;          // no more reading or answering
@@ -109,8 +110,28 @@ void DnsTcp::on_connection(uv_stream_t* server, int status) {
     static_cast<Listener*>(server->data)->owner->accept(server);
 }
 
+// RFC 7766 §6.2.3: under pressure, close the connection idle the longest (none waiting for
+// an answer) so that a newcomer gets in at once instead of after the idle timeout.
+bool DnsTcp::close_longest_idle() {
+    Connection* victim = nullptr;
+    for (auto& [id, c] : connections_) {
+        if (c->closing || c->outstanding > 0) continue;
+        if (!victim || c->last_active_ms < victim->last_active_ms) victim = c;
+    }
+    if (!victim) return false;
+    ++counters_.closed_for_room;
+    close_connection(victim);
+    return true;
+}
+
 void DnsTcp::accept(uv_stream_t* server) {
-    if (closed_ || connections_.size() >= limits_.max_connections || !handler_) {
+    // Connections being closed still count until libuv releases them: a few more than the
+    // cap may exist for a moment, never many.
+    bool full = connections_.size() >= limits_.max_connections;
+    if (full && connections_.size() < limits_.max_connections + kClosingSlack &&
+        close_longest_idle())
+        full = false;
+    if (closed_ || full || !handler_) {
         // Over the cap: take the connection off the backlog and close it at once.
         auto* t = new uv_tcp_t;
         uv_tcp_init(loop_, t);
@@ -142,6 +163,7 @@ void DnsTcp::accept(uv_stream_t* server) {
         c->port = ntohs(sin->sin_port);
     }
     uv_tcp_nodelay(&c->tcp, 1);
+    c->last_active_ms = uv_now(loop_);
     ++counters_.accepted;
     uv_timer_start(&c->idle, &on_idle, limits_.idle_timeout_ms, 0);
     update_reading(c);
@@ -216,6 +238,7 @@ void DnsTcp::consume(Connection* c, const uint8_t* data, size_t n) {
 void DnsTcp::on_message(Connection* c, Bytes message) {
     ++counters_.queries;
     // Activity: a complete query restarts the idle clock (partial bytes do not).
+    c->last_active_ms = uv_now(loop_);
     uv_timer_start(&c->idle, &on_idle, limits_.idle_timeout_ms, 0);
     Bytes reply;
     TcpAnswer a = handler_(c->id, c->peer, c->port, message,

@@ -23,7 +23,7 @@ struct Upstream::Channel {
     uint32_t sent = 0;
     uint32_t pending = 0;
     bool retired = false;
-    std::vector<uint16_t> ids;  // IDs given out on this channel (at most queries_per_channel)
+    std::vector<uint16_t> ids;  // IDs given out on this channel (unique within it)
 };
 
 struct Upstream::Query {
@@ -133,7 +133,9 @@ void Upstream::send(const dns::Forwarder::Send& send) {
     ++pending_;
     ++counters_.sent;
     ++channel->sent;
-    if (channel->sent >= options_.queries_per_channel) {
+    bool room_for_another = channels_.size() < options_.max_channels;
+    if (channel->sent >= options_.queries_per_channel &&
+        (room_for_another || channel->sent >= options_.max_queries_per_busy_channel)) {
         // RFC 5452 §9.2: the next queries leave from a new socket, hence a new port.
         channel->retired = true;
         current_.erase(send.group);

@@ -30,8 +30,8 @@ struct DnsTcpLimits {
 };
 
 struct DnsTcpCounters {
-    uint64_t accepted = 0, rejected_full = 0, closed_idle = 0, closed_garbage = 0,
-             closed_slow_reader = 0, queries = 0;
+    uint64_t accepted = 0, rejected_full = 0, closed_for_room = 0, closed_idle = 0,
+             closed_garbage = 0, closed_slow_reader = 0, queries = 0;
 };
 
 enum class TcpAnswer : uint8_t {
@@ -69,6 +69,8 @@ private:
     static void on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
     static void on_idle(uv_timer_t* timer);
     void accept(uv_stream_t* server);
+    bool close_longest_idle();
+    static constexpr size_t kClosingSlack = 64;
     void consume(Connection* c, const uint8_t* data, size_t n);
     void on_message(Connection* c, Bytes message);
     void write(Connection* c, Bytes message);

@@ -29,6 +29,11 @@ struct UpstreamOptions {
     int timeout_ms = 700;  // first try; c-ares doubles it per round (700 + 1400 ≈ 2 s)
     int tries = 2;         // per server
     uint32_t queries_per_channel = 4;  // 10,000 queries leave from ~2,500 ports (F1)
+    // Each c-ares channel costs ~80 KB: past this many live channels (a flood of pending
+    // queries), the current channel takes more queries instead of opening new ones, so memory
+    // stays bounded; ports still rotate as soon as channels finish.
+    size_t max_channels = 64;
+    size_t max_queries_per_busy_channel = 1024;  // ids stay unique and cheap to pick
 };
 
 struct UpstreamCounters {
