@@ -242,7 +242,10 @@ void DhcpServer::arm_expiry() {
         return;
     }
     WallSeconds now = clock_.now();
-    uint64_t delay_ms = *next <= now ? 0 : static_cast<uint64_t>(*next - now) * 1000;
+    // Leases already due: 1 ms, not 0. libuv < 1.48 runs a 0 ms timer started from its own
+    // callback again in the same timer pass (libuv#4245) without polling I/O, so the bounded
+    // slices would run back to back and stall DNS and DHCP (ROBUSTNESS J4).
+    uint64_t delay_ms = *next <= now ? 1 : static_cast<uint64_t>(*next - now) * 1000;
     // Re-check at least every minute: the wall clock may jump (a Pi without RTC).
     delay_ms = std::min<uint64_t>(delay_ms, 60'000);
     uv_timer_start(

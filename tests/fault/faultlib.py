@@ -60,12 +60,15 @@ class Population:
     """Makes the load: new clients (while the budget lasts) and reboots of known ones.
 
     heavy: every client sends a 250-byte client identifier and a 63-character host
-    name, so each journal record is ~360 bytes and the journal grows quickly."""
+    name, so each journal record is ~360 bytes and the journal grows quickly.
+    named: every client sends a host name of its own, "f" and its MAC in hex (its lease
+    then has A and PTR records, see check_names)."""
 
-    def __init__(self, ledger, rng, heavy=False, tag=0):
+    def __init__(self, ledger, rng, heavy=False, tag=0, named=False):
         self.ledger = ledger
         self.rng = rng
         self.heavy = heavy
+        self.named = named
         self.tag = tag & 0xFF
         self.created = 0
         self.cids = {}
@@ -82,6 +85,8 @@ class Population:
         if self.heavy:
             self.cids[mac] = (b"\x00" + mac.encode() * 15)[:250].ljust(250, b"z")
             self.names[mac] = ("h" + mac.replace(":", "")).ljust(63, "x")
+        elif self.named:
+            self.names[mac] = "f" + mac.replace(":", "")
         elif self.created % 2:
             self.cids[mac] = b"\x00fault-" + mac.encode()
         return S.Txn("dora", mac, client_id=self.cids.get(mac),
@@ -108,11 +113,11 @@ class Population:
                 return
 
 
-def checked_load(load_node, rng, heavy=False):
+def checked_load(load_node, rng, heavy=False, named=False):
     """The ledger every reply is checked against, the client population and a simulator
     on `load_node` whose replies feed the ledger."""
     ledger = Ledger()
-    pop = Population(ledger, rng, heavy=heavy, tag=os.getpid())
+    pop = Population(ledger, rng, heavy=heavy, tag=os.getpid(), named=named)
     sim = S.Sim(load_node, server_id=SERVER_IP)
     sim.on_reply = ledger.on_reply
     return ledger, pop, sim
@@ -132,3 +137,50 @@ def verify_all(sim, ledger, pop, label):
           "%d failed: %s" % (len(bad), detail))
     check(not ledger.violations, "%s: no address held by an unexpired lease went to "
           "another client" % label, "; ".join(ledger.violations[:10]))
+
+
+def check_names(resolver, ledger, pop, label, ready_at, within=1.0, domain="lan"):
+    """Every acknowledged client with a host name: NAME.DOMAIN answers its address (A)
+    and its address answers NAME.DOMAIN (PTR), authoritatively, within `within` seconds
+    of `ready_at` (time.monotonic() when the server was back). All queries are in flight
+    together (dnsload.Resolver), each retransmitted every 0.1 s until it is answered
+    right or the time is up."""
+    import dnsload as DL
+    want = {}   # (qname, qtype) -> the one value it must answer
+    for mac, (ip, _cid, _exp) in ledger.clients.items():
+        name = pop.names.get(mac)
+        if name:
+            fq = "%s.%s" % (name, domain)
+            want[(fq, DL.A)] = ip
+            want[(DL.ptr_name(ip), DL.PTR)] = fq
+    pending = dict(want)
+    wrong = {}
+    rounds = 0
+    deadline = ready_at + within
+    # A query answered wrongly (e.g. NXDOMAIN because the zone was not loaded yet)
+    # is asked again until the deadline: what must hold is the state at `within`.
+    while pending and time.monotonic() < deadline and rounds < 50:
+        rounds += 1
+        qs = resolver.bulk(list(pending), window=128,
+                           timeout=max(0.05, deadline - time.monotonic()), retry=0.1,
+                           tries=20)
+        for q in qs:
+            key = (q.name, q.qtype)
+            a = q.answer
+            if a is not None and a.rcode == DL.NOERROR and a.aa and \
+                    a.values(q.qtype) == [pending[key]]:
+                del pending[key]
+                wrong.pop(key, None)
+            else:
+                wrong[key] = q
+        if pending:
+            time.sleep(0.02)
+    took = time.monotonic() - ready_at
+    check(not pending, "%s: A and PTR of all %d named clients answered right %.3fs after "
+          "the server was back (< %.1fs; %d queries)" % (label, len(want) // 2, took, within,
+                                                        len(want)),
+          "%d of %d still wrong after %.2fs: %s" % (
+              len(pending), len(want), took,
+              "; ".join("%r wanted %s" % (wrong.get(k), v)
+                        for k, v in list(pending.items())[:8])))
+    return took
