@@ -59,7 +59,10 @@ bool fsync_directory(const std::string& dir) {
 bool replace_file(const std::string& path, const std::vector<uint8_t>& bytes, int& new_fd,
                   std::string& error) {
     std::string tmp = path + ".tmp";
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+    // The directory may belong to the service user (-u): never follow a link planted there,
+    // never reuse a file someone else made (root would truncate its target).
+    ::unlink(tmp.c_str());
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
     if (fd < 0) {
         error = errno_text("cannot create", tmp);
         return false;
@@ -82,7 +85,7 @@ bool replace_file(const std::string& path, const std::vector<uint8_t>& bytes, in
     }
     // Keep appending through the new file (opened O_APPEND by reopening).
     ::close(fd);
-    new_fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+    new_fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
     if (new_fd < 0) {
         error = errno_text("cannot reopen", path);
         return false;
@@ -101,7 +104,7 @@ JournalWriter::~JournalWriter() {
 
 leases::ReplayReport JournalWriter::load(leases::LeaseTable& table, WallSeconds now) {
     std::vector<uint8_t> content;
-    int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    int fd = ::open(path_.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0 && errno != ENOENT) throw std::runtime_error(errno_text("cannot open", path_));
     if (fd >= 0) {
         uint8_t buf[1 << 16];
@@ -131,7 +134,8 @@ leases::ReplayReport JournalWriter::load(leases::LeaseTable& table, WallSeconds 
         if (report.bad_magic || report.discarded_bytes > 0) {
             // Keep the evidence: the bad file is set aside, never silently overwritten.
             std::string aside = path_ + ".corrupt-" + std::to_string(now);
-            int out = ::open(aside.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+            int out =
+                ::open(aside.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
             if (out >= 0) {
                 write_all(out, content.data(), content.size());
                 ::fdatasync(out);

@@ -63,7 +63,10 @@ capture dhclient ip netns exec "$CLI" dhclient -1 -v -cf "$WORK/dhclient.conf" -
     -lf "$WORK/dhclient.leases" -pf "$WORK/dhclient.pid" eth0
 [ -f "$WORK/dhclient.pid" ] && kill "$(cat "$WORK/dhclient.pid")" 2>/dev/null || true
 mkdir -p /run/dhcpcd /var/lib/dhcpcd
+# -c: our own (no-op for dhcpcd) script instead of dhcpcd-run-hooks, whose resolv.conf hook
+# would rewrite the host's /etc/resolv.conf (namespaces share the file system).
 capture dhcpcd ip netns exec "$CLI" unshare -m sh -c \
     "mount -t tmpfs none /run/dhcpcd && mount -t tmpfs none /var/lib/dhcpcd && \
-     dhcpcd -4 -B -1 -f /dev/null -h capture-dhcpcd --noipv4ll -t 10 eth0; dhcpcd -x eth0 2>/dev/null; true"
+     dhcpcd -4 -B -1 -f /dev/null -c $WORK/udhcpc.sh -h capture-dhcpcd --noipv4ll -t 10 eth0; \
+     dhcpcd -x eth0 2>/dev/null; true"
 ls -l ./*.bin

@@ -708,7 +708,10 @@ class Server:
             return self.wrapper + [
                 leasedns_bin(), "-i", self.iface, "--state-dir", self.state_dir,
                 "-p", str(self.dns_port)] + ([] if self.ping else ["--no-ping"]) + [
-                "--log-dhcp", "--pid-file="] + self.config.flags()
+                "--log-dhcp", "--pid-file=",
+                # Each test's daemon its own control socket (tests run in parallel).
+                "--control-socket=" + os.path.join(self.state_dir, "control.sock")
+            ] + self.config.flags()
         return self.wrapper + [
             "dnsmasq", "-d", "--port=%d" % self.dns_port, "--interface=" + self.iface,
             "--bind-interfaces", "-C", "/dev/null", "--pid-file="] + (
@@ -1130,6 +1133,24 @@ class Context:
                     log("  " + line)
 
 
+def _read_host_resolv():
+    try:
+        with open("/etc/resolv.conf", "rb") as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def _restore_host_resolv(content):
+    if content is None:
+        return
+    try:
+        with open("/etc/resolv.conf", "wb") as f:
+            f.write(content)
+    except OSError as e:
+        log("cannot restore /etc/resolv.conf: %s" % e)
+
+
 def main(name, body, tools=(), hard_timeout=150, prefix="lde2e"):
     """Runs body(ctx) with a hard deadline; exits 0 pass, 1 fail, 77 skip.
 
@@ -1146,6 +1167,7 @@ def main(name, body, tools=(), hard_timeout=150, prefix="lde2e"):
     signal.signal(signal.SIGINT, _raise_hard_timeout)
     status = 1
     started = time.monotonic()
+    host_resolv = _read_host_resolv()
     try:
         _preflight(tools, prefix)
         log("# %s against %s" % (name, server_kind()))
@@ -1171,6 +1193,12 @@ def main(name, body, tools=(), hard_timeout=150, prefix="lde2e"):
     finally:
         signal.alarm(0)
         _TRACKER.cleanup()
+        if _read_host_resolv() != host_resolv:
+            # Namespaces share the file system: a client hook (dhcpcd-run-hooks, a dhclient
+            # script) that writes /etc/resolv.conf breaks the host. Put it back and fail.
+            _restore_host_resolv(host_resolv)
+            log("FAIL: the test changed the host's /etc/resolv.conf (restored)")
+            status = 1
         if ctx.lan is not None:
             if status == 0 and os.environ.get("E2E_KEEP", "") in ("", "0"):
                 shutil.rmtree(ctx.lan.dir, ignore_errors=True)
