@@ -14,10 +14,16 @@
 #include <vector>
 
 #include "leasedns/config/load.hpp"
+#include "leasedns/io/control_server.hpp"
 #include "leasedns/io/dhcp_server.hpp"
 #include "leasedns/io/dns_service.hpp"
 #include "leasedns/io/interfaces.hpp"
 #include "leasedns/io/journal_writer.hpp"
+#include "leasedns/io/lease_import.hpp"
+#include "leasedns/io/lease_script.hpp"
+#include "leasedns/io/privileges.hpp"
+#include "leasedns/io/reloader.hpp"
+#include "leasedns/io/service_notify.hpp"
 #include "leasedns/io/stderr_log.hpp"
 #include "leasedns/io/system_clock.hpp"
 #include "leasedns/leases/journal.hpp"
@@ -31,9 +37,13 @@ struct Daemon {
     uv_loop_t* loop = nullptr;
     io::DhcpServer* dhcp = nullptr;
     io::DnsService* dns = nullptr;
+    io::LeaseScript* script = nullptr;
     Log log;
     std::vector<uv_signal_t*> signals;
     bool stopping = false;
+    io::ControlServer* control = nullptr;
+    io::ServiceNotifier* notifier = nullptr;
+    io::Reloader* reloader = nullptr;
 };
 
 void close_signals(Daemon& d) {
@@ -53,25 +63,18 @@ void on_signal(uv_signal_t* handle, int signum) {
         return;
     }
     if (signum == SIGHUP) {
-        // As dnsmasq: re-read the hosts files and empty the cache; the configuration
-        // itself is not reloaded in this version.
-        if (d->dns) {
-            try {
-                d->dns->reload();
-            } catch (const std::exception& e) {
-                d->log.error("DNS-RELOAD-FAILED", e.what());
-            }
-        } else {
-            d->log.notice("RELOAD-UNSUPPORTED",
-                          "SIGHUP received; configuration reload is not available in this "
-                          "version");
-        }
+        // Configuration, hosts files and static records re-read (io/reloader; an error is
+        // logged as RELOAD-FAILED and the running configuration stays).
+        if (d->reloader && !d->stopping) d->reloader->reload();
         return;
     }
     if (d->stopping) return;
     d->stopping = true;
+    if (d->notifier) d->notifier->stopping();
     d->log.notice("STOPPING", std::string("received ") + strsignal(signum) + ", stopping");
+    if (d->control) d->control->stop();
     if (d->dns) d->dns->stop();
+    if (d->script) d->script->stop([] {});
     if (d->dhcp) {
         d->dhcp->stop([d] { close_signals(*d); });
     } else {
@@ -132,6 +135,8 @@ int main(int argc, char** argv) {
     signal(SIGPIPE, SIG_IGN);
 
     try {
+        // Before binding anything: an unknown -u user fails the start-up at once.
+        auto service_user = io::user_to_become(cfg.user, d.log);
         if (!cfg.pid_file.empty()) {
             ensure_directory_of(cfg.pid_file);
             std::ofstream(cfg.pid_file) << getpid() << "\n";
@@ -140,8 +145,13 @@ int main(int argc, char** argv) {
         leases::JournalRecorder recorder;
         std::unique_ptr<io::JournalWriter> journal;
         std::unique_ptr<io::DhcpServer> dhcp;
+        std::string journal_path;  // -u hands its directory to the user
+        std::unique_ptr<io::LeaseScript> script;
         if (cfg.dhcp_enabled) {
-            std::string path = cfg.effective_lease_file();
+            // A -l naming a dnsmasq lease file: imported, never written (io/lease_import).
+            auto lease_files = io::plan_lease_files(cfg, d.log);
+            std::string path = lease_files.journal_path;
+            journal_path = path;
             ensure_directory_of(path);
             journal = std::make_unique<io::JournalWriter>(d.loop, path, d.log);
             // Pools first, so restored leases mark their addresses used.
@@ -149,6 +159,8 @@ int main(int argc, char** argv) {
                                                     recorder, d.log, clock);
             auto report = journal->load(table, clock.now());
             table.subscribe(&recorder);
+            io::import_dnsmasq_lease_files(lease_files, cfg, interfaces, table, recorder, *journal,
+                                           clock.now(), d.log);
             d.log.info("LEASES-LOADED",
                        std::to_string(table.bound_count()) + " leases loaded from " + path);
             dhcp->start();
@@ -173,11 +185,67 @@ int main(int argc, char** argv) {
                     return svc->is_static_label(label);
                 });
         }
+        io::Reloader reloader(args, cfg, dhcp.get(), dns.get(), d.log, &io::list_interfaces);
+        d.reloader = &reloader;
+        // The control socket (leasectl): bound before privileges are dropped.
+        io::DaemonBackend control_backend(cfg, table, clock);
+        control_backend.set_dhcp(dhcp.get(), journal.get());
+        if (dns)
+            control_backend.hooks().records = [svc = dns.get(), &clock](auto& out) {
+                out = svc->describe_records(clock.now());
+                return true;
+            };
+        if (dns)
+            control_backend.hooks().dns_counters = [svc = dns.get()](auto& out) {
+                io::append_dns_counters(out, svc->query_counters(), svc->cache_counters(),
+                                        svc->forwarder_counters());
+            };
+        if (dhcp)
+            control_backend.hooks().commit = [svc = dhcp.get()](auto done) {
+                svc->commit(std::move(done));
+            };
+        reloader.on_applied([&](const config::Config& c) { control_backend.set_config(c); });
+        control_backend.hooks().reload = [&reloader](control::Completion done) {
+            done(reloader.reload());
+        };
+        std::unique_ptr<io::ControlServer> control;
+        if (!cfg.control_socket.empty()) {
+            control = std::make_unique<io::ControlServer>(d.loop, control_backend, d.log);
+            try {
+                control->start(cfg.control_socket, cfg.user);
+                d.control = control.get();
+            } catch (const std::exception& e) {
+                // DHCP and DNS go on without it (another daemon holds the path, /run is
+                // read-only...): leasectl says it cannot connect.
+                d.log.error("CONTROL-UNAVAILABLE", e.what());
+            }
+        }
         add_signal(d, SIGTERM);
         add_signal(d, SIGINT);
         add_signal(d, SIGHUP);
         add_signal(d, SIGUSR1);
+        // Everything is bound and the journal open: drop root (-u), then tell systemd.
+        if (service_user)
+            io::drop_privileges(*service_user, io::hand_over_for(cfg, journal_path), d.log);
+        if (dhcp && !cfg.dhcp_script.empty()) {
+            // After the privilege drop, so every run has the same rights.
+            script = io::make_lease_script(d.loop, cfg, d.log, clock);
+            script->announce_existing(table);  // dnsmasq's start-up `old` pass
+            table.subscribe(script.get());
+            d.script = script.get();
+        }
+        io::ServiceNotifier notifier(d.loop, d.log);
+        d.notifier = &notifier;
+        notifier.ready([&table, &d, &control_backend] {
+            std::string s = "leases: " + std::to_string(table.bound_count());
+            if (d.dhcp) s += ", DHCP ACKs: " + std::to_string(d.dhcp->counters().acks);
+            for (const auto& c : control_backend.counters())  // leasectl stats' figures
+                if (c.section == "dns" && c.name == "queries")
+                    s += ", DNS queries: " + std::to_string(c.value);
+            return s;
+        });
         uv_run(d.loop, UV_RUN_DEFAULT);
+        d.notifier = nullptr;
         if (!cfg.pid_file.empty()) std::remove(cfg.pid_file.c_str());
     } catch (const std::exception& e) {
         d.log.error("STARTUP-FAILED", e.what());

@@ -49,7 +49,6 @@ public:
     Config run() {
         std::apply([&](auto... f) { (copy_field(cfg_.*(f.second), d_.*(f.first)), ...); },
                    kDirectFields);
-        refuse_unbuilt();
         check_interfaces();
         resolve_ranges();
         resolve_subnet_domains();
@@ -72,18 +71,6 @@ private:
     const Draft& d_;
     const std::vector<InterfaceAddress>& ifs_;
     Config cfg_;
-
-    // Options that are parsed (so the error can be precise) but whose feature is not in
-    // this version: accepting them would silently do nothing.
-    void refuse_unbuilt() {
-        auto refuse = [](const std::optional<Setting<std::string>>& s, const char* what) {
-            if (s && !s->value.empty())
-                fail(s->origin, std::string("not available in this version: ") + what);
-        };
-        refuse(d_.user, "dropping privileges (run it under systemd's User= instead)");
-        refuse(d_.dhcp_script, "lease scripts");
-        refuse(d_.import_leases, "importing dnsmasq lease files");
-    }
 
     bool served(const InterfaceAddress& i) const {
         for (const auto& ex : d_.except_interfaces.items)

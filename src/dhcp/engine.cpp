@@ -25,6 +25,7 @@ struct Engine::State {
     std::unordered_map<uint64_t, size_t> reservation_by_mac;
     std::unordered_map<std::string, size_t> reservation_by_id;
     std::unordered_map<std::string, size_t> reservation_by_name;
+    std::vector<Ipv4> reserved_addrs;  // sorted: every reservation's address
     Decision decision;
     std::vector<uint8_t> fqdn_reply;
     Engine::NameGuard name_guard;  // C6: names the DNS zone answers statically
@@ -32,6 +33,9 @@ struct Engine::State {
     explicit State(leases::LeaseTable& t) : table(t) {}
 
     bool is_own(Ipv4 a) const { return std::find(own.begin(), own.end(), a) != own.end(); }
+    bool is_reserved(Ipv4 a) const {
+        return std::binary_search(reserved_addrs.begin(), reserved_addrs.end(), a);
+    }
 
     const config::Reservation* reservation_for(const Message& m) const {
         if (auto id = m.options.get(opt::kClientId)) {
@@ -87,6 +91,7 @@ void Engine::reconfigure(const config::Config& config, std::span<const Ipv4> own
     s.reservation_by_mac.clear();
     s.reservation_by_id.clear();
     s.reservation_by_name.clear();
+    s.reserved_addrs.clear();
     std::vector<Ipv4> excluded = s.own;
     for (size_t i = 0; i < s.cfg.reservations.size(); ++i) {
         const auto& r = s.cfg.reservations[i];
@@ -94,8 +99,12 @@ void Engine::reconfigure(const config::Config& config, std::span<const Ipv4> own
         if (!r.client_id.empty())
             s.reservation_by_id.emplace(std::string(r.client_id.begin(), r.client_id.end()), i);
         if (!r.hostname.empty()) s.reservation_by_name.emplace(r.hostname, i);
-        if (r.addr) excluded.push_back(*r.addr);
+        if (r.addr) {
+            excluded.push_back(*r.addr);
+            s.reserved_addrs.push_back(*r.addr);
+        }
     }
+    std::sort(s.reserved_addrs.begin(), s.reserved_addrs.end());
     std::vector<leases::PoolRange> pools;
     for (const auto& r : s.cfg.ranges) pools.push_back({r.start, r.end});
     s.table.set_pools(pools, excluded);
@@ -198,15 +207,42 @@ private:
     bool allocatable(const Context& ctx, Ipv4 addr) const {
         if (!ctx.subnet->prefix.contains(addr)) return false;
         const Lease* at = s_.table.find_by_addr(addr);
-        if (at) return at->state != LeaseState::Declined && at->client == ctx.client;
+        if (at)
+            return at->state != LeaseState::Declined && at->client == ctx.client &&
+                   still_served(ctx, addr);
         if (ctx.reservation && ctx.reservation->addr == addr) return true;
         // Reserved and server addresses are excluded from the pools, so is_free is false.
         return ctx.subnet->pool_containing(addr).has_value() && s_.table.is_free(addr);
     }
 
+    // The reload rule (leasedns(8), RELOAD): may the client keep `addr`, which it holds
+    // already? Yes while the address lies in one of its subnet's ranges and is neither
+    // ours nor reserved for another client, or is its own reservation's address. A lease
+    // left outside them by a reload (a range shrunk, an address reserved for someone else,
+    // the client's reservation moved to a free address) is never deleted: it stays until
+    // it expires, is released, or the client asks to renew it; then the client is NAKed
+    // (RFC 2131 §4.3.2: the address is not valid any more) and gets an address from the
+    // current configuration with its next DISCOVER, which ends the old lease.
+    bool still_served(const Context& ctx, Ipv4 addr) const {
+        if (!ctx.subnet->prefix.contains(addr)) return false;
+        if (ctx.reservation && ctx.reservation->addr) {
+            Ipv4 reserved = *ctx.reservation->addr;
+            if (reserved == addr) return true;
+            // Its reservation moved: move the client there only when it can have it (a
+            // lease of someone else keeps that address until it ends).
+            const Lease* there = s_.table.find_by_addr(reserved);
+            bool free_for_it =
+                ctx.subnet->prefix.contains(reserved) && !s_.is_own(reserved) &&
+                (!there || (there->client == ctx.client && there->state != LeaseState::Declined));
+            if (free_for_it) return false;
+        }
+        if (s_.is_own(addr) || s_.is_reserved(addr)) return false;
+        return ctx.subnet->pool_containing(addr).has_value();
+    }
+
     std::optional<Ipv4> choose_for_discover(const Context& ctx) const {
         if (const Lease* mine = s_.table.find_by_client(ctx.client);
-            mine && ctx.subnet->prefix.contains(mine->addr))
+            mine && still_served(ctx, mine->addr))
             return mine->addr;
         if (ctx.reservation && ctx.reservation->addr && allocatable(ctx, *ctx.reservation->addr))
             return ctx.reservation->addr;
@@ -444,8 +480,11 @@ private:
             return drop(DropReason::WrongAddress);
         }
         const Lease* at = s_.table.find_by_addr(addr);
-        if (at && at->client == ctx.client && at->state != LeaseState::Declined)
-            return grant(ctx, addr, false);
+        if (at && at->client == ctx.client && at->state != LeaseState::Declined) {
+            if (still_served(ctx, addr)) return grant(ctx, addr, false);
+            // Our own record, so we may speak for it even when not authoritative.
+            return nak(ctx, "address no longer served (configuration changed)");
+        }
         if (at) {
             // Someone else's address (ROBUSTNESS B3/B4): their lease is untouched.
             if (authoritative) return nak(ctx, "address in use");

@@ -24,14 +24,7 @@ DhcpServer::DhcpServer(uv_loop_t* loop, const config::Config& config,
       log_(log),
       limited_(log),
       clock_(clock),
-      engine_(
-          config,
-          [&] {
-              std::vector<Ipv4> own;
-              for (const auto& i : interfaces_) own.push_back(i.addr);
-              return own;
-          }(),
-          table),
+      engine_(config, own_addresses(), table),
       socket_(loop, log),
       probe_(loop, log, config.ping_timeout_ms) {
     encode_buffer_.resize(dhcp::kMaxPacketSize);
@@ -49,6 +42,23 @@ DhcpServer::DhcpServer(uv_loop_t* loop, const config::Config& config,
 }
 
 DhcpServer::~DhcpServer() = default;
+
+std::vector<Ipv4> DhcpServer::own_addresses() const {
+    std::vector<Ipv4> own;
+    for (const auto& i : interfaces_) own.push_back(i.addr);
+    return own;
+}
+
+void DhcpServer::reconfigure(const config::Config& next) {
+    config_ = next;
+    engine_.reconfigure(config_, own_addresses());
+    if (config_.ping && !probe_.available() && !stopping_ && expiry_timer_ && !probe_.open())
+        log_.warning("DHCP-NO-PING",
+                     "cannot open a raw ICMP socket (needs CAP_NET_RAW); addresses are offered "
+                     "without a ping check");
+    // Lease times may have changed: nothing to reschedule (existing leases keep theirs).
+    arm_expiry();
+}
 
 void DhcpServer::start() {
     socket_.open(67, dhcp::kMaxPacketSize);
@@ -182,6 +192,10 @@ void DhcpServer::emit(const dhcp::Decision& d, int ifindex, Ipv4 source) {
 }
 
 void DhcpServer::send(const OutPacket& p) {
+    if (p.on_durable) {
+        p.on_durable(true);
+        return;
+    }
     socket_.send(Bytes(p.bytes), p.target);
 }
 
@@ -194,8 +208,7 @@ void DhcpServer::maybe_flush() {
     if (journal_.busy()) return;  // the completion of the current job calls us again
     if (journal_.failed()) {
         // ROBUSTNESS D6: never acknowledge what could not be made durable.
-        dropped_unsynced_ += waiting_.size();
-        waiting_.clear();
+        drop_unsynced(waiting_);
         std::vector<uint8_t> discard;
         recorder_.take_pending(discard);
         return;
@@ -217,7 +230,7 @@ void DhcpServer::on_flushed(bool ok) {
     if (ok) {
         for (const auto& p : in_flight_) send(p);
     } else {
-        dropped_unsynced_ += in_flight_.size();
+        drop_unsynced(in_flight_);
     }
     in_flight_.clear();
     if (ok && !recorder_.has_pending() && !stopping_) {
@@ -231,6 +244,27 @@ void DhcpServer::on_flushed(bool ok) {
             return;
         }
     }
+    maybe_flush();
+}
+
+void DhcpServer::drop_unsynced(std::vector<OutPacket>& packets) {
+    for (const auto& p : packets) {
+        if (p.on_durable)
+            p.on_durable(false);
+        else
+            ++dropped_unsynced_;
+    }
+    packets.clear();
+}
+
+void DhcpServer::commit(std::function<void(bool ok)> done) {
+    if (stopping_) {
+        done(false);
+        return;
+    }
+    OutPacket p;
+    p.on_durable = std::move(done);
+    waiting_.push_back(std::move(p));  // behind the replies already waiting, like an ACK
     maybe_flush();
 }
 
@@ -298,11 +332,14 @@ void DhcpServer::stop(std::function<void()> done) {
 
 void DhcpServer::finish_stop() {
     if (!stopped_) return;
-    if (recorder_.has_pending() && !journal_.failed()) {
+    bool synced = !journal_.failed();
+    if (recorder_.has_pending() && synced) {
         std::vector<uint8_t> batch;
         recorder_.take_pending(batch);
-        journal_.append_sync(batch);
+        synced = journal_.append_sync(batch);
     }
+    for (const auto& p : waiting_)
+        if (p.on_durable) p.on_durable(synced);
     waiting_.clear();
     auto done = std::move(stopped_);
     stopped_ = nullptr;

@@ -174,9 +174,14 @@ void DnsServer::stop() {
     routes_.clear();
 }
 
-void DnsServer::log_statistics() const {
+dns::QueryCounters DnsServer::query_counters() const {
     dns::QueryCounters q = earlier_;
     add_counters(q, path_->counters());
+    return q;
+}
+
+void DnsServer::log_statistics() const {
+    dns::QueryCounters q = query_counters();
     DnsUdpCounters udp;
     for (const auto& s : udp_) {
         udp.received += s->counters().received;

@@ -33,6 +33,15 @@ public:
     // Stops reading; once the journal is idle, writes what is pending synchronously,
     // sends the replies it covered and calls `done`.
     void stop(std::function<void()> done);
+    // Makes the lease changes made so far durable: done(true) once the journal job holding
+    // them is synced, done(false) if the journal failed (leasectl lease release).
+    void commit(std::function<void(bool ok)> done);
+
+    // Reload (io/reloader): serves `next` from now on: ranges, reservations, options,
+    // lease times, authoritative, ping... (Engine::reconfigure). Leases are kept. The
+    // interfaces and the socket stay as they are: the Reloader has already put the running
+    // values of the settings that need a restart into `next`.
+    void reconfigure(const config::Config& next);
 
     const dhcp::Counters& counters() const { return engine_.counters(); }
     // ROBUSTNESS C6: names the DNS zone answers statically are never given to clients.
@@ -44,6 +53,7 @@ private:
     struct OutPacket {
         std::vector<uint8_t> bytes;
         SendTarget target;
+        std::function<void(bool ok)> on_durable;  // commit(): a callback, not a packet
     };
 
     void on_packet(Bytes packet, const PacketInfo& info);
@@ -60,6 +70,8 @@ private:
     OutPacket make_packet(const dhcp::Decision& d, int ifindex, Ipv4 source);
     void send(const OutPacket& p);
     void finish_stop();
+    void drop_unsynced(std::vector<OutPacket>& packets);
+    std::vector<Ipv4> own_addresses() const;
 
     uv_loop_t* loop_;
     config::Config config_;

@@ -47,6 +47,8 @@ public:
     void stop();
 
     const std::vector<Ipv4>& addresses() const { return addresses_; }
+    // Since start, across query-path rebuilds (leasectl stats).
+    dns::QueryCounters query_counters() const;
     // One log line with the query, socket and upstream counters (SIGUSR1).
     void log_statistics() const;
 
