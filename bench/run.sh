@@ -429,7 +429,10 @@ L.append("ns per operation (fastest of the repeats) and bytes per lease; pool si
          "of the same client and address (Renewed), expire = expire_due in slices of 1024. "
          "table_B/l = LeaseTable::memory_bytes() / leases, heap_B/l = malloc heap growth "
          "(mallinfo2) / leases, rss_B/l = resident set growth / leases (the first size reuses "
-         "memory freed by the warm-up). Goal: per-operation cost flat from 1k to 1M, under "
+         "memory freed by the warm-up), max_B/l = the worst LeaseTable::memory_bytes() / "
+         "leases after any insert while filling a fresh table from max(n/10, 1000) to n "
+         "leases (growth steps included), max_at = where it was seen. Goal: per-operation "
+         "cost flat from 1k to 1M, under "
          "150 bytes per lease.")
 L.append("")
 L.append("```")

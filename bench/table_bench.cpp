@@ -8,7 +8,12 @@
 // and the memory the table holds per lease: the table's own accounting
 // (LeaseTable::memory_bytes) and the growth of the malloc heap (mallinfo2: bytes in use,
 // including mmap'd blocks) while the table was filled. The address pool is sized 1.25 x
-// the lease count, so its 8 bytes per address are included.
+// the lease count, so its bitmap is included. Bytes per lease depend on where the count
+// falls between two growth steps of the indices and the heap, so max_B/l is the worst
+// LeaseTable::memory_bytes() / leases seen after any insert while filling a fresh table
+// from max(n/10, 1000) to n leases (the decade ending at the row's size, just-after-growth
+// points included; below 1,000 leases fixed costs dominate), in a separate untimed fill,
+// and max_at the lease count where it was seen.
 //
 // Pure: no sockets, no files. Addresses are plain integers counted up from 198.18.0.0;
 // nothing is sent anywhere. A listener counts events so the publish path is included.
@@ -90,6 +95,8 @@ struct Result {
     double offer_ns = 0, bind_ns = 0, by_client_ns = 0, by_addr_ns = 0, by_name_ns = 0;
     double renew_ns = 0, expire_ns = 0;
     double table_bytes_per_lease = 0, heap_bytes_per_lease = 0, rss_bytes_per_lease = 0;
+    double max_bytes_per_lease = 0;
+    size_t max_at = 0;  // the lease count where max_bytes_per_lease was seen
     size_t failures = 0;
 };
 
@@ -225,6 +232,40 @@ Result run_size(size_t n, bool hostnames) {
     return r;
 }
 
+// Fills a fresh table with n bound leases (host names as requested) and returns the worst
+// memory_bytes() / leases after any insert that leaves at least max(n / 10, 1000) leases.
+void worst_bytes_per_lease(size_t n, bool hostnames, Result& r) {
+    LeaseTable table;
+    const uint32_t first = Ipv4::from_octets(198, 18, 0, 0).value;
+    const size_t pool_size = n + n / 4;
+    const PoolRange range{Ipv4(first), Ipv4(first + static_cast<uint32_t>(pool_size - 1))};
+    table.set_pools(std::span<const PoolRange>(&range, 1), {});
+    Lease l;
+    l.state = leasedns::leases::LeaseState::Bound;
+    for (size_t i = 0; i < n; ++i) {
+        Mac m;
+        m.octets = {0x02,
+                    0x43,
+                    static_cast<uint8_t>(i >> 24),
+                    static_cast<uint8_t>(i >> 16),
+                    static_cast<uint8_t>(i >> 8),
+                    static_cast<uint8_t>(i)};
+        l.mac = m;
+        l.client = ClientId::from_hardware(1, leasedns::Bytes(m.octets.data(), m.octets.size()));
+        l.addr = Ipv4(first + static_cast<uint32_t>(i));
+        if (hostnames) l.hostname = "host-" + std::to_string(i);
+        l.expires = kNow + kLeaseTime + static_cast<WallSeconds>(i % 3600);
+        if (!table.bind(l)) ++r.failures;
+        const size_t count = table.entry_count();
+        if (count < std::max<size_t>(n / 10, 1000)) continue;
+        const double b = static_cast<double>(table.memory_bytes()) / static_cast<double>(count);
+        if (b > r.max_bytes_per_lease) {
+            r.max_bytes_per_lease = b;
+            r.max_at = count;
+        }
+    }
+}
+
 [[noreturn]] void usage_exit(const char* msg) {
     std::fprintf(stderr,
                  "table_bench: %s\nusage: table_bench [--sizes N,N,...] [--no-hostnames] "
@@ -279,9 +320,9 @@ int main(int argc, char** argv) {
         }
     }
     if (!json)
-        std::printf("%9s %8s %8s %9s %9s %9s %8s %8s %11s %10s %9s %s\n", "leases", "offer", "bind",
-                    "by_client", "by_addr", "by_name", "renew", "expire", "table_B/l", "heap_B/l",
-                    "rss_B/l", "fail");
+        std::printf("%9s %8s %8s %9s %9s %9s %8s %8s %11s %10s %9s %9s %9s %s\n", "leases", "offer",
+                    "bind", "by_client", "by_addr", "by_name", "renew", "expire", "table_B/l",
+                    "heap_B/l", "rss_B/l", "max_B/l", "max_at", "fail");
     int rc = 0;
     for (size_t n : sizes) {
         // Warm-up pass at the smallest size so the first row is not paying for page faults
@@ -299,21 +340,26 @@ int main(int argc, char** argv) {
             r.expire_ns = std::min(r.expire_ns, o.expire_ns);
             r.failures += o.failures;
         }
+        worst_bytes_per_lease(n, hostnames, r);
         if (r.failures != 0) rc = 1;
         if (json) {
             std::printf(
                 "{\"leases\":%zu,\"hostnames\":%s,\"offer_ns\":%.1f,\"bind_ns\":%.1f,"
                 "\"by_client_ns\":%.1f,\"by_addr_ns\":%.1f,\"by_name_ns\":%.1f,"
                 "\"renew_ns\":%.1f,\"expire_ns\":%.1f,\"table_bytes_per_lease\":%.1f,"
-                "\"heap_bytes_per_lease\":%.1f,\"rss_bytes_per_lease\":%.1f,\"failures\":%zu}\n",
+                "\"heap_bytes_per_lease\":%.1f,\"rss_bytes_per_lease\":%.1f,"
+                "\"max_bytes_per_lease\":%.1f,\"max_at\":%zu,\"failures\":%zu}\n",
                 r.n, hostnames ? "true" : "false", r.offer_ns, r.bind_ns, r.by_client_ns,
                 r.by_addr_ns, r.by_name_ns, r.renew_ns, r.expire_ns, r.table_bytes_per_lease,
-                r.heap_bytes_per_lease, r.rss_bytes_per_lease, r.failures);
+                r.heap_bytes_per_lease, r.rss_bytes_per_lease, r.max_bytes_per_lease, r.max_at,
+                r.failures);
         } else {
-            std::printf("%9zu %8.1f %8.1f %9.1f %9.1f %9.1f %8.1f %8.1f %11.1f %10.1f %9.1f %zu\n",
-                        r.n, r.offer_ns, r.bind_ns, r.by_client_ns, r.by_addr_ns, r.by_name_ns,
-                        r.renew_ns, r.expire_ns, r.table_bytes_per_lease, r.heap_bytes_per_lease,
-                        r.rss_bytes_per_lease, r.failures);
+            std::printf(
+                "%9zu %8.1f %8.1f %9.1f %9.1f %9.1f %8.1f %8.1f %11.1f %10.1f %9.1f %9.1f %9zu "
+                "%zu\n",
+                r.n, r.offer_ns, r.bind_ns, r.by_client_ns, r.by_addr_ns, r.by_name_ns, r.renew_ns,
+                r.expire_ns, r.table_bytes_per_lease, r.heap_bytes_per_lease, r.rss_bytes_per_lease,
+                r.max_bytes_per_lease, r.max_at, r.failures);
         }
         std::fflush(stdout);
     }

@@ -4,8 +4,9 @@
 // are always at the top: expiring never scans the table (ROBUSTNESS J4).
 //
 // An item is (key << 32 | slot) in one 64-bit word: one integer comparison orders it,
-// and 8 bytes per lease. The key is the expiry clamped to [0, 2^32 - 1] seconds since the
-// epoch (until 2106-02-07); the table keeps the exact time in the lease itself.
+// and 8 bytes per lease (8 to 12 with the slack of 1.5x growth). The key is the expiry clamped to
+// [0, 2^32 - 1] seconds since the epoch (until 2106-02-07); the table keeps the exact time in the
+// lease itself.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -38,6 +39,9 @@ public:
         uint64_t item = (uint64_t{key_of(when)} << 32) | slot;
         uint32_t& pos = position_of_(slot);
         if (pos == kAbsent) {
+            // Grow by 1.5x, not the library's 2x: at most a third of the array is slack.
+            if (items_.size() == items_.capacity())
+                items_.reserve(items_.capacity() + items_.capacity() / 2 + 16);
             items_.push_back(item);
             pos = static_cast<uint32_t>(items_.size() - 1);
             sift_up(pos);

@@ -1,11 +1,16 @@
 // Private to src/leases: a compact open-addressing hash index from a key (address, client
 // id or host name) to a 32-bit slot of the lease slab. Why not std::unordered_map: its
-// nodes cost ~40 bytes per entry plus the bucket array; this costs 4 bytes per cell,
-// at most 8 per entry at the 3/4 load limit, and the keys stay in the slab.
+// nodes cost ~40 bytes per entry plus the bucket array; this costs 4 bytes per cell and
+// the keys stay in the slab.
 //
 // A cell is (7-bit tag from the hash << 25 | slot); the tag skips most foreign cells
 // without touching the slab. Linear probing with backward-shift deletion (no tombstones,
-// so probe lengths never degrade under churn).
+// so probe lengths never degrade under churn). The cell count is not a power of two: a
+// key's home cell is the high half of its hash scaled to the table (Lemire's fastrange),
+// so the table can grow by 1.5x instead of 2x. The maximum load stays 3/4 (probe lengths
+// as before: about 2.5 cells per hit, 8.5 per miss, in one or two cache lines), the load
+// just after a growth step is 1/2 instead of 3/8: 5.3 to 8 bytes per entry instead of
+// 5.3 to 10.7.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -30,7 +35,7 @@ public:
     // kSlotMask itself would make the empty cell pattern; slots stay below it.
     static constexpr uint32_t kMaxSlots = kSlotMask;
 
-    SlotIndex() : cells_(kInitialCells, kEmpty), mask_(kInitialCells - 1) {}
+    SlotIndex() : cells_(kInitialCells, kEmpty) {}
 
     size_t size() const { return size_; }
     size_t memory_bytes() const { return cells_.capacity() * sizeof(uint32_t); }
@@ -39,7 +44,7 @@ public:
     template <class Match>
     uint32_t find(uint64_t hash, Match&& matches) const {
         uint32_t tag = tag_of(hash);
-        for (size_t i = hash & mask_;; i = (i + 1) & mask_) {
+        for (size_t i = home_of(hash);; i = next(i)) {
             uint32_t cell = cells_[i];
             if (cell == kEmpty) return kNone;
             if ((cell >> kSlotBits) == tag && matches(cell & kSlotMask)) return cell & kSlotMask;
@@ -50,7 +55,7 @@ public:
     // slot's key hash, needed when the table grows.
     template <class HashOf>
     void insert(uint32_t slot, uint64_t hash, HashOf&& hash_of) {
-        if ((size_ + 1) * 4 > cells_.size() * 3) grow(hash_of);
+        if ((size_ + 1) * kMaxLoadDen > cells_.size() * kMaxLoadNum) grow(hash_of);
         place(make_cell(slot, hash), hash);
         ++size_;
     }
@@ -63,11 +68,11 @@ public:
         --size_;
         // Backward shift: pull later cells of the cluster into the hole when their home
         // position allows it, so that every remaining key stays reachable from its home.
-        for (size_t j = (i + 1) & mask_;; j = (j + 1) & mask_) {
+        for (size_t j = next(i);; j = next(j)) {
             uint32_t cell = cells_[j];
             if (cell == kEmpty) break;
-            size_t home = hash_of(cell & kSlotMask) & mask_;
-            if (((j - home) & mask_) >= ((j - i) & mask_)) {
+            size_t home = home_of(hash_of(cell & kSlotMask));
+            if (distance(home, j) >= distance(i, j)) {
                 cells_[i] = cell;
                 i = j;
             }
@@ -83,16 +88,28 @@ public:
 
 private:
     static constexpr size_t kInitialCells = 16;
+    // Maximum load 3/4; growth multiplies the cell count by 3/2.
+    static constexpr size_t kMaxLoadNum = 3, kMaxLoadDen = 4;
     static constexpr uint32_t kEmpty = 0xffffffffu;
     static constexpr size_t kNoPosition = ~size_t{0};
 
-    static uint32_t tag_of(uint64_t hash) { return static_cast<uint32_t>(hash >> 57); }
+    // The tag comes from the low bits: the home comes from the high ones, so neighbouring
+    // cells would otherwise share their tags.
+    static uint32_t tag_of(uint64_t hash) { return static_cast<uint32_t>(hash) & 0x7f; }
+    size_t home_of(uint64_t hash) const {
+        return static_cast<size_t>(((hash >> 32) * cells_.size()) >> 32);
+    }
+    size_t next(size_t i) const { return i + 1 == cells_.size() ? 0 : i + 1; }
+    // Steps from cell `from` forward (with wrap-around) to cell `to`.
+    size_t distance(size_t from, size_t to) const {
+        return to >= from ? to - from : to + cells_.size() - from;
+    }
     static uint32_t make_cell(uint32_t slot, uint64_t hash) {
         return (tag_of(hash) << kSlotBits) | slot;
     }
 
     size_t position_of(uint32_t slot, uint64_t hash) const {
-        for (size_t i = hash & mask_;; i = (i + 1) & mask_) {
+        for (size_t i = home_of(hash);; i = next(i)) {
             uint32_t cell = cells_[i];
             if (cell == kEmpty) return kNoPosition;
             if ((cell & kSlotMask) == slot) return i;
@@ -100,22 +117,20 @@ private:
     }
 
     void place(uint32_t cell, uint64_t hash) {
-        size_t i = hash & mask_;
-        while (cells_[i] != kEmpty) i = (i + 1) & mask_;
+        size_t i = home_of(hash);
+        while (cells_[i] != kEmpty) i = next(i);
         cells_[i] = cell;
     }
 
     template <class HashOf>
     void grow(HashOf&& hash_of) {
-        std::vector<uint32_t> old(cells_.size() * 2, kEmpty);
+        std::vector<uint32_t> old(cells_.size() + cells_.size() / 2, kEmpty);
         old.swap(cells_);
-        mask_ = cells_.size() - 1;
         for (uint32_t cell : old)
             if (cell != kEmpty) place(cell, hash_of(cell & kSlotMask));
     }
 
-    std::vector<uint32_t> cells_;
-    size_t mask_;
+    std::vector<uint32_t> cells_;  // at most 2^32 cells (fastrange), far above kMaxSlots
     size_t size_ = 0;
 };
 

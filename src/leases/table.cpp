@@ -498,7 +498,7 @@ size_t LeaseTable::memory_bytes() const {
                    d.schedule.memory_bytes() + d.string_bytes + d.old_name.capacity() +
                    d.pools.capacity() * sizeof(AddressPool) + d.excluded.capacity() * sizeof(Ipv4) +
                    d.listeners.capacity() * sizeof(LeaseListener*);
-    for (const auto& p : d.pools) bytes += p.capacity() * 2 * sizeof(uint32_t);
+    for (const auto& p : d.pools) bytes += p.memory_bytes();
     return bytes;
 }
 
