@@ -13,20 +13,9 @@
 #include <stdexcept>
 
 #include "polled_fd.hpp"
+#include "sockaddr.hpp"
 
 namespace leasedns::io {
-
-namespace {
-
-sockaddr_in to_sockaddr(Ipv4 a, uint16_t port) {
-    sockaddr_in s{};
-    s.sin_family = AF_INET;
-    s.sin_port = htons(port);
-    s.sin_addr.s_addr = htonl(a.value);
-    return s;
-}
-
-}  // namespace
 
 DhcpSocket::DhcpSocket(uv_loop_t* loop, const Log& log) : loop_(loop), log_(log) {}
 

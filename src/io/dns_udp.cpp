@@ -12,6 +12,7 @@
 #include <string>
 
 #include "polled_fd.hpp"
+#include "sockaddr.hpp"
 
 namespace leasedns::io {
 
@@ -19,14 +20,6 @@ namespace {
 
 constexpr size_t kReceiveSlot = DnsUdpSocket::kMaxQuery + 1;  // +1 to notice oversize
 constexpr int kRoundsPerWakeup = 8;  // then yield to timers and other sockets
-
-sockaddr_in to_sockaddr(Ipv4 a, uint16_t port) {
-    sockaddr_in s{};
-    s.sin_family = AF_INET;
-    s.sin_port = htons(port);
-    s.sin_addr.s_addr = htonl(a.value);
-    return s;
-}
 
 }  // namespace
 
