@@ -8,6 +8,7 @@
 #include <charconv>
 
 #include "leasedns/config/config.hpp"
+#include "leasedns/core/utf8.hpp"
 
 namespace leasedns::config {
 
@@ -121,30 +122,8 @@ std::optional<std::string> check_text(std::string_view text) {
             ++i;
             continue;
         }
-        // UTF-8 (RFC 3629 §4): no overlong forms, no surrogates, nothing above U+10FFFF.
-        size_t len = 0;
-        uint32_t cp = 0;
-        if (c >= 0xc2 && c <= 0xdf) {
-            len = 2;
-            cp = c & 0x1f;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            len = 3;
-            cp = c & 0x0f;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            len = 4;
-            cp = c & 0x07;
-        } else {
-            return std::string("is not valid UTF-8");
-        }
-        if (i + len > text.size()) return std::string("is not valid UTF-8");
-        for (size_t k = 1; k < len; ++k) {
-            auto cc = static_cast<unsigned char>(text[i + k]);
-            if ((cc & 0xc0) != 0x80) return std::string("is not valid UTF-8");
-            cp = (cp << 6) | (cc & 0x3f);
-        }
-        if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
-            (cp >= 0xd800 && cp <= 0xdfff))
-            return std::string("is not valid UTF-8");
+        auto [len, cp] = decode_utf8(text, i);
+        if (len == 0) return std::string("is not valid UTF-8");
         if (cp >= 0x80 && cp <= 0x9f) return std::string("contains a control character");
         i += len;
     }

@@ -2,39 +2,15 @@
 
 #include <charconv>
 
+#include "leasedns/core/utf8.hpp"
+
 namespace leasedns::control {
 
 namespace {
 
-// Length of the valid UTF-8 sequence at s[i], or 0 (RFC 3629 §4: no overlong forms, no
-// surrogates, nothing above U+10FFFF).
+// Length of the valid UTF-8 sequence at s[i], or 0.
 size_t utf8_sequence(std::string_view s, size_t i) {
-    auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-    unsigned char c = byte(i);
-    if (c < 0x80) return 1;
-    size_t len;
-    uint32_t cp;
-    if (c >= 0xC2 && c <= 0xDF) {
-        len = 2;
-        cp = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        cp = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        cp = c & 0x07;
-    } else {
-        return 0;
-    }
-    if (i + len > s.size()) return 0;
-    for (size_t k = 1; k < len; ++k) {
-        if ((byte(i + k) & 0xC0) != 0x80) return 0;
-        cp = (cp << 6) | (byte(i + k) & 0x3F);
-    }
-    if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10FFFF ||
-        (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return len;
+    return decode_utf8(s, i).length;
 }
 
 void append_utf8(std::string& out, uint32_t cp) {
