@@ -19,6 +19,7 @@ Server flags: --server=UP1 --server=/corp.example/UP2 --server=/silent.example/S
   no answer, or REFUSED (G1: not an open resolver), though it reaches UP1 fine.
 """
 
+import signal
 import time
 
 import dnscheck as D
@@ -58,7 +59,7 @@ def body(ctx):
     up2 = D.Unbound(up2_node, D.UPSTREAM2_IP, ["host.corp.example A 11.22.33.77"],
                     name="unbound-up2").start()
     silent = D.SilentUpstream(silent_node, D.SILENT_IP)
-    D.start_server(ctx, srv, D.dns_config(upstream=True, extra=[
+    server = D.start_server(ctx, srv, D.dns_config(upstream=True, extra=[
         "--server=" + D.UPSTREAM_IP, "--server=/corp.example/" + D.UPSTREAM2_IP,
         "--server=/silent.example/" + D.SILENT_IP, "--no-resolv", "--stop-dns-rebind",
         "--bogus-priv", "--domain-needed", "--log-queries"]))
@@ -148,6 +149,21 @@ def body(ctx):
     check(r.status == "SERVFAIL" and r.elapsed <= SERVFAIL_WITHIN,
           "with UP1 stopped, after-stop.example is SERVFAIL within %.1fs" % SERVFAIL_WITHIN,
           r.summary())
+
+
+    # Upstreams from a resolv.conf-style file (--resolv-file), as from /etc/resolv.conf
+    # by default: only its nameserver lines count.
+    resolv = lan.path("upstreams.conf")
+    with open(resolv, "w") as f:
+        f.write("# written by the test\nsearch example\nnameserver %s\n" % D.UPSTREAM2_IP)
+    server.stop(signal.SIGTERM)
+    server.config = D.dns_config(upstream=True, extra=["--resolv-file=" + resolv])
+    server.start()
+    D.wait_dns_ready(server)
+    r = D.dig(observer, "host.corp.example")
+    check(r.status == "NOERROR" and r.values("A") == ["11.22.33.77"],
+          "with --resolv-file naming UP2 and no --server, host.corp.example is forwarded to "
+          "UP2 (11.22.33.77)", r.summary())
 
 
 if __name__ == "__main__":
