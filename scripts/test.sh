@@ -8,7 +8,16 @@ cd "$(dirname "$0")/.."
 FUZZ_SECONDS="${FUZZ_SECONDS:-30}"
 ./scripts/install-deps.sh
 
-step() { printf '\n=== %s\n' "$*"; }
+# Each step prints how long the one before it took, so a slow CI run shows where the
+# time went.
+step_started=$SECONDS
+step_name=""
+step() {
+    [ -z "$step_name" ] || printf '=== %s: %d s\n' "$step_name" $((SECONDS - step_started))
+    step_name="$*"
+    step_started=$SECONDS
+    printf '\n=== %s\n' "$*"
+}
 
 step "build (g++, -Werror) and full test suite"
 [ -f build/build.ninja ] || meson setup build >/dev/null
@@ -28,19 +37,26 @@ step "clang 14 build with libFuzzer targets, ${FUZZ_SECONDS}s each"
 ninja -C build-fuzz
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-# One libFuzzer executable per corpus directory (tests/fuzz/corpus/NAME -> fuzz_NAME).
-for corpus in tests/fuzz/corpus/*/; do
-    name=$(basename "$corpus")
-    target=build-fuzz/tests/fuzz/fuzz_$name
-    [ -x "$target" ] || { echo "no fuzzer executable $target for corpus $corpus"; exit 1; }
+# One libFuzzer executable per corpus directory (tests/fuzz/corpus/NAME -> fuzz_NAME),
+# as many at a time as there are cores: each is single-threaded.
+fuzz_one() {
+    local name=$1 target=build-fuzz/tests/fuzz/fuzz_$1
+    [ -x "$target" ] || { echo "no fuzzer executable $target for corpus $name"; return 1; }
     mkdir -p "$work/$name"
     cp -r "tests/fuzz/corpus/$name/." "$work/$name/"
-    echo "fuzz $name"
-    "$target" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 \
-        -artifact_prefix="$work/$name-" "$work/$name" 2>"$work/$name.log" || {
-        tail -40 "$work/$name.log"; echo "fuzz target $name failed"; exit 1; }
-    grep -E "^#[0-9]+.*DONE" "$work/$name.log" | tail -1 || true
-done
+    if "$target" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 \
+        -artifact_prefix="$work/$name-" "$work/$name" 2>"$work/$name.log"; then
+        echo "fuzz $name: $(grep -E '^#[0-9]+.*DONE' "$work/$name.log" | tail -1)"
+    else
+        tail -40 "$work/$name.log"
+        echo "fuzz target $name failed"
+        return 1
+    fi
+}
+export -f fuzz_one
+export work FUZZ_SECONDS
+ls -d tests/fuzz/corpus/*/ | xargs -n1 basename |
+    xargs -P "$(nproc)" -I{} bash -c 'fuzz_one "$@"' _ {}
 
 step "man pages lint clean"
 for page in man/*.[0-9]; do mandoc -Tlint -W warning "$page"; done
@@ -49,5 +65,6 @@ step "clang-format"
 files=$(git ls-files '*.cpp' '*.hpp')
 clang-format --dry-run --Werror $files
 
+step "done"
 echo
-echo "ALL TESTS PASSED"
+echo "ALL TESTS PASSED in $SECONDS s"
