@@ -104,6 +104,7 @@ struct Config {
     uint32_t deadline_ms = 0;  // give an exchange up this long after its start, 0 = never
     uint32_t seed = 0;
     uint64_t first_client = 0;
+    uint64_t clients = 0;  // > 0: exchange i uses client first_client + i % clients
     bool hostnames = false;
     bool client_id = false;
     std::string record;  // append "chaddr addr cid name" for each ACK
@@ -181,6 +182,7 @@ void usage() {
         "  --deadline-ms D   end an exchange D ms after its first message (max 600000)\n"
         "  --seed S          0..255, part of every chaddr (fresh clients per run)\n"
         "  --first-client N  first client number (chaddr 02:SS:NN:NN:NN:NN)\n"
+        "  --clients N       reuse N clients in turn (default: a fresh one per exchange)\n"
         "  --hostnames       send option 12 \"h<N>\"\n"
         "  --client-id       send option 61 (type 1 + chaddr)\n"
         "  --record FILE     append \"chaddr address cid|- name|-\" per ACK\n"
@@ -276,6 +278,8 @@ Config parse_args(int argc, char** argv) {
             c.seed = static_cast<uint32_t>(need_u64(255));
         } else if (name == "--first-client") {
             c.first_client = need_u64(0xFFFFFFFFULL);
+        } else if (name == "--clients") {
+            c.clients = need_u64(0xFFFFFFFFULL);
         } else if (name == "--hostnames") {
             c.hostnames = true;
         } else if (name == "--client-id") {
@@ -822,7 +826,10 @@ void Runner::start_exchange(uint64_t now) {
     // from the xid in O(1).
     e.xid = xid_base_ + e.uses++ * cfg_.window + slot;
     e.client_index = index;
-    e.client = cfg_.mode == Mode::kDora ? make_client(cfg_, cfg_.first_client + index)
+    // --clients: a bounded population that repeats (soak and overload runs keep the lease
+    // table steady); otherwise every exchange is a fresh client.
+    const uint64_t client_no = cfg_.clients ? index % cfg_.clients : index;
+    e.client = cfg_.mode == Mode::kDora ? make_client(cfg_, cfg_.first_client + client_no)
                                         : file_clients_[static_cast<size_t>(index)];
     e.phase = cfg_.mode == Mode::kDora ? Phase::kDiscover : Phase::kRequest;
     e.tries = 0;

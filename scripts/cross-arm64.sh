@@ -8,7 +8,7 @@
 #
 # Installs what is missing (as root): Debian's cross compiler (crossbuild-essential-arm64),
 # qemu-user-static, and the arm64 multiarch -dev packages of the libraries leasedns links
-# (libuv, c-ares, toml++, libsystemd). A Multi-Arch: same -dev package must have the same
+# (libuv, c-ares, toml++). A Multi-Arch: same -dev package must have the same
 # version for amd64 and arm64: apt upgrades the amd64 one alongside when it is older, and
 # refuses (this script then fails with apt's message) if the archive cannot match them.
 # Configures with cross/arm64.ini, builds and runs `meson test --suite unit`; meson runs
@@ -31,7 +31,7 @@ fi
 
 # ---- what the cross build needs --------------------------------------------------------
 CROSS_PACKAGES="crossbuild-essential-arm64 qemu-user-static doctest-dev
-  libuv1-dev:arm64 libc-ares-dev:arm64 libtomlplusplus-dev:arm64 libsystemd-dev:arm64"
+  libuv1-dev:arm64 libc-ares-dev:arm64 libtomlplusplus-dev:arm64"
 missing=""
 for p in $CROSS_PACKAGES; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

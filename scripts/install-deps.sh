@@ -3,7 +3,7 @@
 # Idempotent; installs only what is missing.
 set -eu
 PACKAGES="meson ninja-build pkg-config g++ clang clang-format libclang-rt-14-dev
-  libuv1-dev libc-ares-dev libtomlplusplus-dev doctest-dev libssl-dev libsystemd-dev
+  libuv1-dev libc-ares-dev libtomlplusplus-dev doctest-dev libssl-dev
   python3 iproute2 iputils-ping procps util-linux
   isc-dhcp-client udhcpc dhcpcd-base dnsmasq-base kea-dhcp4-server
   bind9-dnsutils knot-dnsutils unbound dnsperf mandoc tshark strace xxd systemd"

@@ -30,6 +30,13 @@ step "address + undefined sanitizers over unit tests and corpus replays"
 ninja -C build-asan
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     meson test -C build-asan --suite unit --suite fuzz --print-errorlogs
+# ROBUSTNESS J5 under the sanitizers: the soak at a tenth of its rate against the
+# sanitized daemon (~60 s; the load generator comes from the main build; 77 = skipped).
+SOAK_SECONDS=40 SOAK_RATE=100 SOAK_SANITIZER=1 LEASEDNS_BIN="$PWD/build-asan/src/app/leasedns" \
+    LEASEDNS_LOADGEN="$PWD/build/bench/leasedns-loadgen" \
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:quarantine_size_mb=16 \
+    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    python3 tests/fault/test_soak.py --hard-timeout 150 || [ $? -eq 77 ]
 
 step "clang 14 build with libFuzzer targets, ${FUZZ_SECONDS}s each"
 [ -f build-fuzz/build.ninja ] || CXX=clang++ meson setup build-fuzz -Dfuzz=true -De2e=false -Dbench=false \

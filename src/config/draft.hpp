@@ -144,6 +144,9 @@ struct Draft {
     std::optional<Setting<bool>> bogus_priv;
     std::optional<Setting<bool>> stop_dns_rebind;
     ListSetting<std::string> rebind_domain_ok;
+
+    // metrics
+    std::optional<Setting<LoopbackEndpoint>> metrics_listen;
 };
 
 // Lays `over` on top of `base`: a scalar set in `over` replaces the base's; a list set

@@ -52,7 +52,8 @@ inline constexpr auto kDirectFields = std::make_tuple(
     std::pair{&Draft::domain_needed, &Config::domain_needed},
     std::pair{&Draft::bogus_priv, &Config::bogus_priv},
     std::pair{&Draft::stop_dns_rebind, &Config::stop_dns_rebind},
-    std::pair{&Draft::rebind_domain_ok, &Config::rebind_domain_ok});
+    std::pair{&Draft::rebind_domain_ok, &Config::rebind_domain_ok},
+    std::pair{&Draft::metrics_listen, &Config::metrics_listen});
 
 inline constexpr auto kProcessedFields =
     std::make_tuple(&Draft::dhcp_enabled, &Draft::ranges, &Draft::reservations, &Draft::options,

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 
+#include "metrics_values.hpp"
 #include "text.hpp"
 
 namespace leasedns::config {
@@ -263,6 +264,9 @@ constexpr std::array kSpecs = {
                "do not log routine DHCP exchanges"},
     OptionSpec{"log-facility", '8', ArgKind::Required, set_log_facility, "-",
                "log to stderr ('-', the only sink; systemd sends it to the journal)"},
+    // observation
+    OptionSpec{"metrics-listen", 0, ArgKind::Required, apply_metrics_listen, "ADDR#PORT",
+               "serve Prometheus metrics over HTTP on this loopback address (default: off)"},
     // dynamic DNS (accepted by name so that the error is precise)
     OptionSpec{"tsig-keyfile", 0, ArgKind::Required, tsig_not_yet, "FILE",
                "BIND-format TSIG key file for RFC 2136 updates (not available yet)"},

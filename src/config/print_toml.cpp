@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "leasedns/config/load.hpp"
+#include "metrics_values.hpp"
 #include "text.hpp"
 
 namespace leasedns::config {
@@ -219,6 +220,10 @@ std::string to_toml(const Config& c) {
             o << "start = " << quoted(d.first.str()) << "\n";
             o << "end = " << quoted(d.last.str()) << "\n";
         }
+    }
+    if (c.metrics_listen) {
+        o << "\n[metrics]\n";
+        o << "listen = " << quoted(format_metrics_listen_toml(*c.metrics_listen)) << "\n";
     }
     return o.str();
 }

@@ -8,6 +8,7 @@
 #include <map>
 
 #include "leasedns/dhcp/option_catalogue.hpp"
+#include "metrics_values.hpp"
 #include "option_table.hpp"
 #include "sources.hpp"
 #include "text.hpp"
@@ -413,6 +414,12 @@ private:
                                 draft_.subnet_domains.set = true;
                                 subnet_domain(t, o);
                             })}})},
+            {"metrics", table({{"listen",
+                                [this](const toml::node& n, const Origin& o) {
+                                    auto endpoint = parse_metrics_listen_toml(as_string(n, o));
+                                    if (!endpoint) fail(o, endpoint.error());
+                                    draft_.metrics_listen = Setting<LoopbackEndpoint>{*endpoint, o};
+                                }}})},
         };
     }
 };

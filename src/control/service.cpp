@@ -141,7 +141,12 @@ std::string counters_json(const std::vector<Counter>& counters) {
     for (const auto& s : sections) {
         w.key(s).begin_object();
         for (const auto& c : counters)
-            if (c.section == s) w.key(c.name).value(c.value);
+            if (c.section == s) {
+                if (c.text.empty())
+                    w.key(c.name).value(c.value);
+                else
+                    w.key(c.name).value(std::string_view(c.text));
+            }
         w.end_object();
     }
     w.end_object();

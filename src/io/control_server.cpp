@@ -425,7 +425,12 @@ std::vector<control::Counter> DaemonBackend::counters() const {
     if (journal_) {
         out.push_back({"journal", "syncs", journal_->syncs()});
         out.push_back({"journal", "bytes", journal_->file_size()});
-        out.push_back({"journal", "failed", journal_->failed() ? 1u : 0u});
+        // ROBUSTNESS D5/D6: ok, degraded (disk full) or failed (an fsync failed).
+        out.push_back({"journal", "state", 0, name_of(journal_->health())});
+        out.push_back(
+            {"journal", "degraded", journal_->health() == JournalHealth::Degraded ? 1u : 0u});
+        out.push_back({"journal", "failed", journal_->health() == JournalHealth::Failed ? 1u : 0u});
+        out.push_back({"journal", "faults", journal_->faults()});
     }
     if (hooks_.dns_counters) hooks_.dns_counters(out);
     return out;
@@ -444,7 +449,8 @@ void DaemonBackend::release(Ipv4 addr, control::Completion done) {
         return;
     }
     if (journal_ && journal_->failed()) {
-        done("the lease journal has failed; not changing leases");
+        done(std::string("the lease journal is ") + name_of(journal_->health()) +
+             "; not changing leases");
         return;
     }
     table_.remove(addr);  // Released: the zone drops the names, the journal records it

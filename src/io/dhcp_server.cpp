@@ -26,6 +26,9 @@ DhcpServer::DhcpServer(uv_loop_t* loop, const config::Config& config,
       clock_(clock),
       engine_(config, own_addresses(), table),
       socket_(loop, log),
+      intake_(
+          loop, [this](Bytes p, const PacketInfo& i) { on_packet(p, i); },
+          [this] { on_batch_end(); }),
       probe_(loop, log, config.ping_timeout_ms) {
     encode_buffer_.resize(dhcp::kMaxPacketSize);
     // Interfaces to serve: the configured ones, else every non-loopback interface.
@@ -66,8 +69,10 @@ void DhcpServer::start() {
         log_.warning("DHCP-NO-PING",
                      "cannot open a raw ICMP socket (needs CAP_NET_RAW); addresses are offered "
                      "without a ping check");
-    socket_.start([this](Bytes p, const PacketInfo& i) { on_packet(p, i); },
-                  [this] { on_batch_end(); });
+    // Read wider than we handle per turn: the queue picks the newest (io/dhcp_intake).
+    socket_.set_drain_limit(DhcpIntake::kReadPerTurn);
+    socket_.start([this](Bytes p, const PacketInfo& i) { intake_.push(p, i); },
+                  [this] { intake_.arrived(); });
     expiry_timer_ = new uv_timer_t;
     uv_timer_init(loop_, expiry_timer_);
     expiry_timer_->data = this;
@@ -207,13 +212,26 @@ void DhcpServer::on_batch_end() {
 void DhcpServer::maybe_flush() {
     if (journal_.busy()) return;  // the completion of the current job calls us again
     if (journal_.failed()) {
-        // ROBUSTNESS D6: never acknowledge what could not be made durable.
-        drop_unsynced(waiting_);
-        std::vector<uint8_t> discard;
-        recorder_.take_pending(discard);
-        return;
-    }
-    if (!recorder_.has_pending()) {
+        // ROBUSTNESS D5/D6: never acknowledge what could not be made durable. The replies
+        // wait for the next attempt (one a second: on_expiry_timer) and go out only if
+        // it succeeds; the table keeps the changes, so the journal must get them too.
+        if (stopping_) {
+            finish_stop();
+            return;
+        }
+        if (!journal_.retry_due()) return;
+        if (journal_.needs_rewrite()) {
+            // After a failed fsync: every lease in memory (all that was ever ACKed among
+            // them) into a new file. The pending records are in the snapshot.
+            std::vector<uint8_t> covered;
+            recorder_.take_pending(covered);
+            in_flight_.swap(waiting_);
+            journal_.rewrite_async(leases::snapshot_journal(table_, clock_.now()),
+                                   [this](bool ok) { on_flushed(ok); });
+            return;
+        }
+        // Degraded (disk full): the append below carries the unwritten backlog first.
+    } else if (!recorder_.has_pending()) {
         // Nothing to sync: replies queued behind an earlier job can go now.
         for (const auto& p : waiting_) send(p);
         waiting_.clear();
@@ -233,7 +251,8 @@ void DhcpServer::on_flushed(bool ok) {
         drop_unsynced(in_flight_);
     }
     in_flight_.clear();
-    if (ok && !recorder_.has_pending() && !stopping_) {
+    if (!ok) arm_expiry();  // its timer also paces the journal's retries
+    if (ok && !recorder_.has_pending() && !stopping_ && journal_.may_compact()) {
         // Compact when the journal is mostly history: a fresh snapshot, written aside and
         // renamed over it (never rewritten in place).
         uint64_t live_estimate = 64 + table_.entry_count() * 64;
@@ -271,7 +290,7 @@ void DhcpServer::commit(std::function<void(bool ok)> done) {
 void DhcpServer::arm_expiry() {
     if (!expiry_timer_ || stopping_) return;
     auto next = table_.next_expiry();
-    if (!next) {
+    if (!next && !journal_.failed()) {
         uv_timer_stop(expiry_timer_);
         return;
     }
@@ -279,9 +298,17 @@ void DhcpServer::arm_expiry() {
     // Leases already due: 1 ms, not 0. libuv < 1.48 runs a 0 ms timer started from its own
     // callback again in the same timer pass (libuv#4245) without polling I/O, so the bounded
     // slices would run back to back and stall DNS and DHCP (ROBUSTNESS J4).
-    uint64_t delay_ms = *next <= now ? 1 : static_cast<uint64_t>(*next - now) * 1000;
+    uint64_t delay_ms = !next          ? 60'000
+                        : *next <= now ? 1
+                                       : static_cast<uint64_t>(*next - now) * 1000;
     // Re-check at least every minute: the wall clock may jump (a Pi without RTC).
     delay_ms = std::min<uint64_t>(delay_ms, 60'000);
+    if (journal_.failed() && !journal_.busy()) {
+        // The journal's next attempt (ROBUSTNESS D5/D6), also when no packet comes.
+        uint64_t now_ms = uv_now(loop_);
+        uint64_t at = journal_.retry_at_ms();
+        delay_ms = std::min<uint64_t>(delay_ms, at > now_ms ? at - now_ms : 1);
+    }
     uv_timer_start(
         expiry_timer_, [](uv_timer_t* t) { static_cast<DhcpServer*>(t->data)->on_expiry_timer(); },
         delay_ms, 0);
@@ -309,8 +336,13 @@ void DhcpServer::log_statistics() const {
                     std::to_string(c.dropped[r]);
     line += "; journal syncs=" + std::to_string(journal_.syncs()) +
             " bytes=" + std::to_string(journal_.file_size()) +
-            (journal_.failed() ? " FAILED" : "") +
+            " state=" + name_of(journal_.health()) +
+            " faults=" + std::to_string(journal_.faults()) +
             "; unsynced replies dropped=" + std::to_string(dropped_unsynced_) +
+            "; overload drops stale=" + std::to_string(intake_.stale_drops()) +
+            " overflow=" + std::to_string(intake_.overflow_drops()) +
+            " served=" + std::to_string(intake_.served()) +
+            " waited_ms=" + std::to_string(intake_.waited_ms()) +
             "; send errors=" + std::to_string(socket_.send_errors()) +
             " broadcast for want of an ARP entry=" + std::to_string(socket_.unicast_fallbacks());
     log_.notice("DHCP-STATS", line);
@@ -320,6 +352,7 @@ void DhcpServer::stop(std::function<void()> done) {
     stopping_ = true;
     stopped_ = std::move(done);
     socket_.close();
+    intake_.close();
     probe_.close();
     if (expiry_timer_) {
         uv_timer_stop(expiry_timer_);

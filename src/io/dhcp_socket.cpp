@@ -44,7 +44,7 @@ void DhcpSocket::open(uint16_t port, size_t max_packet) {
                                   : e == EADDRINUSE ? " (is another DHCP server running?)"
                                                     : ""));
     }
-    buffers_.resize(kBatch * (max_packet_ + 1));
+    buffers_ = std::make_unique_for_overwrite<uint8_t[]>(kBatch * (max_packet_ + 1));
 }
 
 void DhcpSocket::start(OnPacket on_packet, OnBatchEnd on_batch_end) {
@@ -71,9 +71,9 @@ void DhcpSocket::drain() {
     std::array<iovec, kBatch> iovs{};
     std::array<sockaddr_in, kBatch> from{};
     alignas(cmsghdr) static thread_local std::array<std::array<uint8_t, 64>, kBatch> controls;
-    for (int round = 0; round < 8; ++round) {
+    for (size_t round = 0; round < drain_rounds_; ++round) {
         for (size_t i = 0; i < kBatch; ++i) {
-            iovs[i] = {buffers_.data() + i * slot, slot};
+            iovs[i] = {buffers_.get() + i * slot, slot};
             msgs[i].msg_hdr = {};
             msgs[i].msg_hdr.msg_name = &from[i];
             msgs[i].msg_hdr.msg_namelen = sizeof(sockaddr_in);
@@ -101,7 +101,7 @@ void DhcpSocket::drain() {
                 }
             }
             size_t len = std::min<size_t>(msgs[i].msg_len, max_packet_);
-            on_packet_(Bytes(buffers_.data() + i * slot, len), info);
+            on_packet_(Bytes(buffers_.get() + i * slot, len), info);
         }
         if (static_cast<size_t>(n) < kBatch) return;
     }

@@ -33,6 +33,7 @@ ReloadPlan plan_reload(const config::Config& running, const config::Config& load
     keep_running(running.bind_interfaces, next.bind_interfaces, "bind-interfaces", out);
     keep_running(running.dns_port, next.dns_port, "port", out);
     keep_running(running.control_socket, next.control_socket, "control-socket", out);
+    keep_running(running.metrics_listen, next.metrics_listen, "metrics-listen", out);
     // The files and the process: opened or applied once.
     if (running.effective_lease_file() != next.effective_lease_file() ||
         running.state_dir != next.state_dir) {

@@ -82,6 +82,14 @@ struct PtrRecord {
     std::string name, target;
 };
 
+// A TCP address on loopback: 127.0.0.0/8 or ::1. The metrics endpoint has no
+// authentication, so configuration accepts no other address for it.
+struct LoopbackEndpoint {
+    std::string address;  // "127.0.0.1" (any of 127.0.0.0/8) or "::1"
+    uint16_t port = 0;    // 1..65535
+    bool operator==(const LoopbackEndpoint&) const = default;
+};
+
 struct Config {
     // --- interfaces and sockets ---
     std::vector<std::string> interfaces;         // -i (empty: all but loopback)
@@ -143,6 +151,10 @@ struct Config {
     bool bogus_priv = false;
     bool stop_dns_rebind = false;
     std::vector<std::string> rebind_domain_ok;
+
+    // --- metrics ---
+    // --metrics-listen / [metrics] listen: Prometheus text on loopback; none = off.
+    std::optional<LoopbackEndpoint> metrics_listen;
 
     // The domain of the client at `addr`: the smallest --domain range holding it (the first
     // given among equal ones), else the default domain. A few entries: a linear scan.

@@ -6,6 +6,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "leasedns/control/protocol.hpp"
@@ -26,9 +27,13 @@ struct ReservationRow {
 
 // One counter for `stats`, grouped by section ("dhcp", "dns", "cache", "journal"...).
 struct Counter {
+    Counter() = default;
+    Counter(std::string s, std::string n, uint64_t v, std::string t = {})
+        : section(std::move(s)), name(std::move(n)), value(v), text(std::move(t)) {}
     std::string section;
     std::string name;
     uint64_t value = 0;
+    std::string text;  // a state rather than a count ("journal.state ok"): shown instead
 };
 
 // Called with "" once the change is done (for a release: on disk), or with the error.

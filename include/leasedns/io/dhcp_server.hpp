@@ -12,6 +12,7 @@
 #include "leasedns/core/clock.hpp"
 #include "leasedns/core/log.hpp"
 #include "leasedns/dhcp/engine.hpp"
+#include "leasedns/io/dhcp_intake.hpp"
 #include "leasedns/io/dhcp_socket.hpp"
 #include "leasedns/io/icmp_probe.hpp"
 #include "leasedns/io/journal_writer.hpp"
@@ -84,6 +85,7 @@ private:
     const Clock& clock_;
     dhcp::Engine engine_;
     DhcpSocket socket_;
+    DhcpIntake intake_;  // ROBUSTNESS J3: newest requests first under overload
     IcmpProbe probe_;
     uv_timer_t* expiry_timer_ = nullptr;
     dhcp::Message request_;  // reused for every packet

@@ -8,6 +8,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -49,6 +50,8 @@ public:
     void open(uint16_t port, size_t max_packet);
     // Calls on_packet for each datagram, then on_batch_end once per readable event.
     void start(OnPacket on_packet, OnBatchEnd on_batch_end);
+    // At most this many datagrams are read per readable event (default 256).
+    void set_drain_limit(size_t datagrams) { drain_rounds_ = (datagrams + kBatch - 1) / kBatch; }
     bool send(Bytes data, const SendTarget& target);
     void close();
 
@@ -69,7 +72,10 @@ private:
     OnPacket on_packet_;
     OnBatchEnd on_batch_end_;
     static constexpr size_t kBatch = 32;
-    std::vector<uint8_t> buffers_;
+    size_t drain_rounds_ = 8;
+    // kBatch slots of max_packet + 1 bytes, not zero-filled: the pages become resident
+    // only when a burst of requests reaches them.
+    std::unique_ptr<uint8_t[]> buffers_;
     uint64_t send_errors_ = 0;
     uint64_t unicast_fallbacks_ = 0;
 };

@@ -1,8 +1,9 @@
 // systemd's service notification protocol (sd_notify(3)) for a Type=notify unit:
 // READY=1 once the sockets are bound and the leases loaded, STATUS= refreshed from the
 // loop, RELOADING=1 ... READY=1 around a reload, STOPPING=1 on SIGTERM, and WATCHDOG=1
-// keep-alives at half of WatchdogSec. Built without libsystemd every call is a no-op;
-// without $NOTIFY_SOCKET (not started by systemd) libsystemd makes them no-ops as well.
+// keep-alives at half of WatchdogSec. The protocol is spoken directly (one datagram to
+// the Unix socket named by $NOTIFY_SOCKET, a path or an '@' abstract name), without
+// libsystemd; without $NOTIFY_SOCKET (not started by systemd) every call is a no-op.
 #pragma once
 #include <uv.h>
 
