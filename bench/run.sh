@@ -423,17 +423,24 @@ L.append("dnsmasq's tables are prefilled from its lease file (the same clients, 
 L.append("")
 L.append("## Lease table microbenchmark (bench/table_bench)")
 L.append("")
-L.append("ns per operation (fastest of the repeats) and bytes per lease; pool sized 1.25x the "
-         "lease count, clients with host names, one subscribed listener. offer = pick_free + "
-         "hold_offer, bind = offer to Bound (Granted), lookups in random order, renew = bind "
-         "of the same client and address (Renewed), expire = expire_due in slices of 1024. "
-         "table_B/l = LeaseTable::memory_bytes() / leases, heap_B/l = malloc heap growth "
-         "(mallinfo2) / leases, rss_B/l = resident set growth / leases (the first size reuses "
-         "memory freed by the warm-up), max_B/l = the worst LeaseTable::memory_bytes() / "
-         "leases after any insert while filling a fresh table from max(n/10, 1000) to n "
-         "leases (growth steps included), max_at = where it was seen. Goal: per-operation "
-         "cost flat from 1k to 1M, under "
-         "150 bytes per lease.")
+L.append("ns per operation (fastest of the repeats) and bytes per lease; pool sized 1.25x "
+         "the lease count, clients with host names, one subscribed listener. offer = "
+         "pick_free + hold_offer, bind = offer to Bound (Granted), lookups in random "
+         "order, renew = bind of the same client and address (Renewed), expire = "
+         "expire_due in slices of 1024. Each size first runs once untimed on memory new to "
+         "the process, then `--repeat` timed runs; malloc keeps freed memory (mallopt: no "
+         "trimming, no mmap), so the timed runs reuse the warm-up's pages instead of "
+         "paying a page fault per new 4 KiB page (several microseconds each in this VM, "
+         "one per ~40 leases: that one-time cost is what made offer look 4x dearer at 10k "
+         "than at 1k before; per-operation instruction counts were flat, ~1,150 per offer "
+         "at 1k and 10k under callgrind). cold = offer + bind ns per lease during that "
+         "first fill (page faults included). table_B/l = LeaseTable::memory_bytes() / "
+         "leases, heap_B/l = malloc heap growth (mallinfo2) / leases, rss_B/l = resident "
+         "set growth / leases during the first fill (at 1k the allocator's own first pages "
+         "dominate; later sizes reuse memory kept from smaller ones), max_B/l = the worst "
+         "LeaseTable::memory_bytes() / leases after any insert while filling a fresh table "
+         "from max(n/10, 1000) to n leases, max_at = where. Goal: per-operation cost flat "
+         "from 1k to 1M, under 150 bytes per lease.")
 L.append("")
 L.append("```")
 L.append(tb_text)

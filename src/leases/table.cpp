@@ -3,7 +3,7 @@
 // (checked by tests/unit/leases/test_leases_table.cpp):
 // - one entry per address; its address is taken in every pool containing it;
 // - a client has at most one Bound and one Offered entry; the client index points at the
-//   Bound one if any, and the two are linked through Entry::link;
+//   Bound one if any, and the two are linked through SlotMeta::link;
 // - Declined entries carry no client and no host name (the address is nobody's);
 // - a name belongs to at most one Bound entry (case-insensitive). The first holder keeps
 //   it (RFC 4703 spirit, ROBUSTNESS C7): a lease bound with a name held by another
@@ -75,7 +75,7 @@ size_t heap_cost(const std::string& s) {
 struct LeaseTable::Impl {
     struct HeapPosition {
         detail::Slab* slab;
-        uint32_t& operator()(uint32_t slot) const { return (*slab)[slot].heap_pos; }
+        uint32_t& operator()(uint32_t slot) const { return slab->meta(slot).heap_pos; }
     };
 
     detail::Slab slab{SlotIndex::kMaxSlots};
@@ -99,6 +99,15 @@ struct LeaseTable::Impl {
     auto name_hash() {
         return [this](uint32_t s) { return hash_name(slab[s].lease.hostname); };
     }
+    // For the indices: the entry of `s` (both of the cache lines a 96-byte lease may
+    // span) will be read soon.
+    auto prefetch_entry() {
+        return [this](uint32_t s) {
+            const char* p = reinterpret_cast<const char*>(&slab[s].lease);
+            __builtin_prefetch(p);
+            __builtin_prefetch(p + sizeof(Lease) - 1);
+        };
+    }
 
     uint32_t slot_of_addr(Ipv4 a) const {
         return by_addr.find(hash_addr(a), [&](uint32_t s) { return slab[s].lease.addr == a; });
@@ -119,7 +128,7 @@ struct LeaseTable::Impl {
     uint32_t offer_of(const ClientId& c) {
         uint32_t p = slot_of_client(c);
         if (p == kNoSlot || lease(p).state == LeaseState::Offered) return p;
-        return slab[p].link;  // the offer beside the lease, if any
+        return slab.meta(p).link;  // the offer beside the lease, if any
     }
     // The name a lease may carry: `wanted` unless another Bound entry holds it.
     std::string_view name_for(std::string_view wanted, uint32_t self) const {
@@ -157,39 +166,39 @@ struct LeaseTable::Impl {
         uint64_t h = hash_client(lease(s).client);
         uint32_t p = slot_of_client(lease(s).client);
         if (p == kNoSlot) {
-            by_client.insert(s, h, client_hash());
+            by_client.insert(s, h, client_hash(), prefetch_entry());
             return;
         }
         // The client's other entry (callers keep one Bound and one Offered at most).
-        slab[p].link = s;
-        slab[s].link = p;
+        slab.meta(p).link = s;
+        slab.meta(s).link = p;
         if (lease(s).state == LeaseState::Bound) by_client.replace(p, s, h);
     }
     void detach_client(uint32_t s) {
         uint64_t h = hash_client(lease(s).client);
         uint32_t p = slot_of_client(lease(s).client);
-        uint32_t other = slab[s].link;
+        uint32_t other = slab.meta(s).link;
         if (p == s) {
             if (other != kNoSlot) {
                 by_client.replace(s, other, h);
-                slab[other].link = kNoSlot;
+                slab.meta(other).link = kNoSlot;
             } else {
-                by_client.erase(s, h, client_hash());
+                by_client.erase(s, h, client_hash(), prefetch_entry());
             }
         } else if (p != kNoSlot) {
-            slab[p].link = kNoSlot;
+            slab.meta(p).link = kNoSlot;
         }
-        slab[s].link = kNoSlot;
+        slab.meta(s).link = kNoSlot;
     }
     void attach_name(uint32_t s) {
         const Lease& l = lease(s);
         if (l.state == LeaseState::Bound && !l.hostname.empty())
-            by_name.insert(s, hash_name(l.hostname), name_hash());
+            by_name.insert(s, hash_name(l.hostname), name_hash(), prefetch_entry());
     }
     void detach_name(uint32_t s) {
         const Lease& l = lease(s);
         if (l.state == LeaseState::Bound && !l.hostname.empty())
-            by_name.erase(s, hash_name(l.hostname), name_hash());
+            by_name.erase(s, hash_name(l.hostname), name_hash(), prefetch_entry());
     }
 
     // Adds an entry for `src` with the given state and name (already checked free).
@@ -204,7 +213,7 @@ struct LeaseTable::Impl {
         set_hostname(e, state == LeaseState::Bound ? name : std::string_view{});
         e.lease.expires = src.expires;
         e.lease.granted = src.granted;
-        by_addr.insert(s, hash_addr(src.addr), addr_hash());
+        by_addr.insert(s, hash_addr(src.addr), addr_hash(), prefetch_entry());
         if (state != LeaseState::Declined) attach_client(s);
         if (state == LeaseState::Bound) {
             attach_name(s);
@@ -219,7 +228,7 @@ struct LeaseTable::Impl {
     // Takes the entry out of every index; the slot stays intact until free_slot.
     void unlink(uint32_t s) {
         Lease& l = lease(s);
-        by_addr.erase(s, hash_addr(l.addr), addr_hash());
+        by_addr.erase(s, hash_addr(l.addr), addr_hash(), prefetch_entry());
         if (l.state != LeaseState::Declined) detach_client(s);
         if (l.state == LeaseState::Bound) {
             detach_name(s);

@@ -435,6 +435,65 @@ TEST_CASE("expiry goes in time order, and a renewal moves a lease's place in the
     CHECK(f.table.find_by_addr(addr(0, 12)));
 }
 
+TEST_CASE("a schedule of thousands expires in time order through renewals and removals") {
+    // Deep enough for several levels of the expiry heap: each renewal and removal moves
+    // items through them. A reference map of address -> expiry says what must come out.
+    std::mt19937 rng(11);
+    LeaseTable t;
+    EventLog log;
+    const Ipv4 first = Ipv4::from_octets(10, 0, 0, 0);
+    PoolRange range{first, Ipv4(first.value + 5000 - 1)};
+    t.set_pools(std::span<const PoolRange>(&range, 1), {});
+    t.subscribe(&log);
+    std::map<uint32_t, WallSeconds> expires;  // address -> expiry
+    for (uint32_t i = 0; i < 4000; ++i) {
+        const WallSeconds until = kNow + 1 + static_cast<WallSeconds>(rng() % 5000);
+        REQUIRE(t.bind(bound_lease(Ipv4(first.value + i), i + 1, "", until)));
+        expires[first.value + i] = until;
+    }
+    for (int step = 0; step < 6000; ++step) {
+        const uint32_t i = rng() % 4000;
+        auto it = expires.find(first.value + i);
+        if (it == expires.end()) continue;
+        if (rng() % 4 == 0) {
+            REQUIRE(t.release(Ipv4(it->first), client_of(i + 1)));
+            expires.erase(it);
+        } else {
+            it->second = kNow + 1 + static_cast<WallSeconds>(rng() % 5000);
+            REQUIRE(t.bind(bound_lease(Ipv4(it->first), i + 1, "", it->second)));
+        }
+    }
+    log.events.clear();
+    WallSeconds last = 0;
+    for (WallSeconds now = kNow; now < kNow + 5000 + 97; now += 97) {
+        const size_t due = static_cast<size_t>(std::count_if(
+            expires.begin(), expires.end(), [&](const auto& kv) { return kv.second <= now; }));
+        size_t got = 0;
+        while (size_t n = t.expire_due(now, 7)) got += n;  // bounded slices
+        CHECK(got == due);
+        for (const auto& e : log.events) {
+            REQUIRE(expires.count(e.addr.value));
+            const WallSeconds when = expires[e.addr.value];
+            CHECK(when <= now);
+            CHECK(when >= last);  // never an earlier expiry after a later one
+            last = when;
+            expires.erase(e.addr.value);
+        }
+        log.events.clear();
+        if (expires.empty()) {
+            CHECK(!t.next_expiry());
+        } else {
+            WallSeconds soonest = std::numeric_limits<WallSeconds>::max();
+            for (const auto& kv : expires) soonest = std::min(soonest, kv.second);
+            CHECK(t.next_expiry() == soonest);
+        }
+    }
+    CHECK(expires.empty());
+    CHECK(t.entry_count() == 0);
+    check_invariants(t);
+    t.unsubscribe(&log);
+}
+
 TEST_CASE("an infinite lease (expires 0) never expires and is not scheduled") {
     Fixture f;
     REQUIRE(f.table.bind(bound_lease(addr(0, 11), 1, "", 0)));
