@@ -25,8 +25,8 @@ Checked:
   * newest first: the requests the server handled waited < 50 ms on average in its
     queue (DHCP-STATS served/waited_ms), and the exchanges answered within 1 s of their
     DISCOVER (goodput) are >= 50% of C;
-  * memory flat: RssAnon at the end of the overload is within max(1 MiB, 5%) of its
-    value after the first 10 s, descriptors unchanged;
+  * memory flat: the median RssAnon of the last third of the overload is within
+    max(2 MiB, 5%) of the first third's (after the first 10 s), descriptors unchanged;
   * DNS during the overload: p99 < max(20 ms, 3 x unloaded p99), < 1% lost, NOERROR.
 OVERLOAD_SECONDS sets the overload phase; OVERLOAD_JSON=FILE writes the figures there.
 """
@@ -160,13 +160,18 @@ def body(ctx):
           % (goodput, capacity), str(res))
 
     # Memory flat after the first seconds of overload; descriptors unchanged.
-    # (The queue's pages become resident as it fills, and a journal compaction makes a
-    # transient peak: the trend is compared, first seconds after WARM_S against the last.)
+    # (The queue's pages become resident as it fills. The rest of the working set is the
+    # replies and journal records held while a sync is in flight: rate x fsync latency,
+    # so one slow fsync on a shared disk (50 ms at 60,000/s: ~3,000 held replies, ~2 MB)
+    # raises the high-water mark once, and malloc keeps it. A leak is a trend over the
+    # ~1.5 million requests of the run: even 2 bytes a request would exceed 2 MiB.
+    # The median of the first third after WARM_S is compared with the last third's.)
     warm = [s[2] for s in sampler.samples if s[0] >= t0 + WARM_S]
     check(len(warm) >= 6, "%d memory samples after the first %.0fs" % (len(warm), WARM_S))
-    first = statistics.median(warm[:3])
-    last = statistics.median(warm[-3:])
-    bound = max(1024, first * 0.05)
+    third = len(warm) // 3
+    first = statistics.median(warm[:third])
+    last = statistics.median(warm[-third:])
+    bound = max(2048, first * 0.05)
     log("info - RssAnon kB during the overload: %s" % [s[2] for s in sampler.samples])
     check(last - first < bound, "memory flat: RssAnon %d kB after %.0fs of overload, %d kB at "
           "the end (%+d kB < %.0f kB; peak %d kB)" % (first, WARM_S, last, last - first, bound,
