@@ -33,6 +33,9 @@ TEST_CASE("examples/home-router.toml loads: two ranges, reservations, records") 
     CHECK(r->config.ranges.size() == 2);
     CHECK(r->config.reservations.size() == 3);
     CHECK(r->config.domain == "home.arpa");
+    REQUIRE(r->config.metrics_listen.has_value());
+    CHECK(r->config.metrics_listen->address == "127.0.0.1");
+    CHECK(r->config.metrics_listen->port == 9153);
 }
 
 TEST_CASE("examples/dnsmasq-migration.conf runs unchanged and prints as TOML") {
