@@ -39,6 +39,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+export PYTHONPATH="$here${PYTHONPATH:+:$PYTHONPATH}"  # results_section.py
 root=$(cd "$here/.." && pwd)
 build="$root/build"
 out="$here/RESULTS.md"
@@ -425,18 +426,8 @@ L.append("Reading it: server CPU at capacity = the server's CPU time (utime+stim
          "to, which other processes use too: compare ACKs per CPU s.")
 L.append("")
 
-try:
-    prev = open(out).read()
-except OSError:
-    prev = ""
-cut = prev.find("\n## J1 capacity")
-tail = ""
-if cut >= 0:  # replace the previous J1 section only; later sections (## DNS) stay
-    nxt = prev.find("\n## ", cut + 1)
-    tail = prev[nxt + 1:] if nxt >= 0 else ""
-    prev = prev[:cut + 1]
-prev = prev.rstrip("\n") + "\n\n" if prev.strip() else ""
-open(out, "w").write(prev + "\n".join(L) + ("\n\n" + tail if tail else ""))
+from results_section import replace_section
+replace_section(out, "## J1 capacity", "\n".join(L))
 print("\n".join(L))
 EOF
 log "wrote $out (steps: $steps)"

@@ -31,6 +31,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+export PYTHONPATH="$here${PYTHONPATH:+:$PYTHONPATH}"  # results_section.py
 root=$(cd "$here/.." && pwd)
 build="$root/build"
 out="$here/RESULTS.md"
@@ -326,18 +327,7 @@ L.append("")
 
 section = "\n".join(L) + "\n"
 print(section)
-try:
-    prev = open(out).read()
-except OSError:
-    prev = ""
-# Replace our own section (up to the next "## " heading), keep the rest.
-start = prev.find("\n## Footprint\n")
-if start >= 0:
-    nxt = prev.find("\n## ", start + 1)
-    rest = prev[nxt + 1:] if nxt >= 0 else ""
-    prev = prev[:start + 1].rstrip("\n") + "\n\n" + section + ("\n" + rest if rest else "")
-    open(out, "w").write(prev)
-else:
-    open(out, "w").write((prev.rstrip("\n") + "\n\n" if prev.strip() else "") + section)
+from results_section import replace_section
+replace_section(out, "## Footprint", section)
 EOF
 log "wrote the Footprint section of $out (raw results: $results)"

@@ -11,6 +11,7 @@
 # section. It fails if the test fails.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+export PYTHONPATH="$here${PYTHONPATH:+:$PYTHONPATH}"  # results_section.py
 root=$(cd "$here/.." && pwd)
 build="$root/build"
 seconds=600
@@ -65,18 +66,8 @@ L = ["## J3 overload", "",
      f"| descriptors | {min(d['fds'])}..{max(d['fds'])} |",
      f"| DNS p99 unloaded / during the overload | {d['dns_idle_p99_ms']:.2f} / {d['dns_busy_p99_ms']:.2f} ms ({d['dns_busy_lost']} of {d['dns_busy_count']:,} lost) |",
      ""]
-try:
-    prev = open(out).read()
-except OSError:
-    prev = ""
-cut = prev.find("\n## J3 overload")
-tail = ""
-if cut >= 0:
-    nxt = prev.find("\n## ", cut + 1)
-    tail = prev[nxt + 1:] if nxt >= 0 else ""
-    prev = prev[:cut + 1]
-prev = prev.rstrip("\n") + "\n\n" if prev.strip() else ""
-open(out, "w").write(prev + "\n".join(L) + ("\n" + tail if tail else ""))
+from results_section import replace_section
+replace_section(out, "## J3 overload", "\n".join(L))
 print("\n".join(L))
 PY
 exit "$rc"
