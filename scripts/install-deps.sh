@@ -6,7 +6,7 @@ PACKAGES="meson ninja-build pkg-config g++ clang clang-format libclang-rt-14-dev
   libuv1-dev libc-ares-dev libtomlplusplus-dev doctest-dev libssl-dev
   python3 iproute2 iputils-ping procps util-linux
   isc-dhcp-client udhcpc dhcpcd-base dnsmasq-base kea-dhcp4-server
-  bind9-dnsutils knot-dnsutils unbound dnsperf mandoc tshark strace xxd systemd"
+  bind9-dnsutils knot-dnsutils unbound dnsperf mandoc tshark strace xxd systemd faketime"
 missing=""
 for p in $PACKAGES; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -169,6 +169,8 @@ int main(int argc, char** argv) {
                                            clock.now(), d.log);
             d.log.info("LEASES-LOADED",
                        std::to_string(table.bound_count()) + " leases loaded from " + path);
+            dhcp->correct_clock_behind();
+            dhcp->follow_clock_steps([&clock] { return clock.follow_wall_clock(); });
             dhcp->start();
             d.dhcp = dhcp.get();
             for (const auto& r : cfg.ranges)

@@ -1,4 +1,5 @@
 #include "leasedns/io/dhcp_server.hpp"
+#include "leasedns/io/system_clock.hpp"
 
 #include <algorithm>
 
@@ -231,6 +232,20 @@ void DhcpServer::maybe_flush() {
             return;
         }
         // Degraded (disk full): the append below carries the unwritten backlog first.
+    } else if (snapshot_wanted_ && !stopping_ && journal_.may_compact()) {
+        // After a clock step the journal's expiry times are in the old time: a snapshot of
+        // the table (pending records included) is written aside and renamed over it. If
+        // that fails the old journal stays, the replies it would have covered are not
+        // sent, and the snapshot is tried again once compaction is allowed again.
+        snapshot_wanted_ = false;
+        std::vector<uint8_t> covered;
+        recorder_.take_pending(covered);
+        in_flight_.swap(waiting_);
+        journal_.compact_async(leases::snapshot_journal(table_, clock_.now()), [this](bool ok) {
+            if (!ok) snapshot_wanted_ = true;
+            on_flushed(ok);
+        });
+        return;
     } else if (!recorder_.has_pending()) {
         // Nothing to sync: replies queued behind an earlier job can go now.
         for (const auto& p : waiting_) send(p);
@@ -298,11 +313,12 @@ void DhcpServer::arm_expiry() {
     // Leases already due: 1 ms, not 0. libuv < 1.48 runs a 0 ms timer started from its own
     // callback again in the same timer pass (libuv#4245) without polling I/O, so the bounded
     // slices would run back to back and stall DNS and DHCP (ROBUSTNESS J4).
-    uint64_t delay_ms = !next          ? 60'000
+    uint64_t delay_ms = !next          ? 10'000
                         : *next <= now ? 1
                                        : static_cast<uint64_t>(*next - now) * 1000;
-    // Re-check at least every minute: the wall clock may jump (a Pi without RTC).
-    delay_ms = std::min<uint64_t>(delay_ms, 60'000);
+    // While there are leases, look at least every 10 s whether the wall clock was stepped
+    // (follow_clock_steps: a Pi without RTC when NTP sets its time): two clock reads.
+    delay_ms = std::min<uint64_t>(delay_ms, 10'000);
     if (journal_.failed() && !journal_.busy()) {
         // The journal's next attempt (ROBUSTNESS D5/D6), also when no packet comes.
         uint64_t now_ms = uv_now(loop_);
@@ -315,9 +331,37 @@ void DhcpServer::arm_expiry() {
 }
 
 void DhcpServer::on_expiry_timer() {
+    if (take_step_)
+        if (int64_t step = take_step_()) on_clock_step(step);
     table_.expire_due(clock_.now(), kExpirySlice);
     maybe_flush();
     arm_expiry();
+}
+
+void DhcpServer::on_clock_step(int64_t seconds) {
+    // Lease lifetimes went on while the wall clock was stepped: they are measured on the
+    // monotonic clock, so an expiry moves by the step. Without this a Pi whose clock NTP
+    // sets a day ahead would expire every lease at once, and one set back an hour would
+    // keep every lease an hour too long.
+    table_.shift_times(seconds);
+    snapshot_wanted_ = true;
+    log_.notice("CLOCK-STEP", "the wall clock was stepped by " + std::to_string(seconds) +
+                                  " s; lease expiry times moved with it (remaining lifetimes "
+                                  "kept), the journal is rewritten");
+}
+
+void DhcpServer::correct_clock_behind() {
+    WallSeconds now = clock_.now();
+    WallSeconds latest = 0;
+    table_.for_each([&](const leases::Lease& l) { latest = std::max(latest, l.granted); });
+    int64_t behind = latest - now;
+    if (behind < SystemClock::kStepSeconds) return;
+    table_.shift_times(-behind);
+    snapshot_wanted_ = true;
+    log_.warning("CLOCK-BEHIND", "the journal's last grant is " + std::to_string(behind) +
+                                     " s later than the wall clock (no real-time clock, or "
+                                     "the clock was set back): lease expiry times moved back "
+                                     "by as much, the journal is rewritten");
 }
 
 void DhcpServer::log_statistics() const {

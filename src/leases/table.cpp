@@ -484,6 +484,23 @@ size_t LeaseTable::expire_due(WallSeconds now, size_t max) {
     return count;
 }
 
+void LeaseTable::shift_times(int64_t delta) {
+    Impl& d = *impl_;
+    if (delta == 0) return;
+    auto moved = [delta](WallSeconds t) {  // 0 (never, or unknown) stays 0
+        return t == 0 ? t : std::max<WallSeconds>(1, t + delta);
+    };
+    // Rare (a clock step) and O(n log n): each entry is moved in the schedule like a renewal.
+    for (uint32_t s = 0; s < d.slab.high_water(); ++s) {
+        Lease& l = d.lease(s);
+        if (l.state == kFreeSlot) continue;
+        l.granted = moved(l.granted);
+        if (l.expires == 0) continue;
+        l.expires = moved(l.expires);
+        d.reschedule(s);
+    }
+}
+
 std::optional<WallSeconds> LeaseTable::next_expiry() const {
     const Impl& d = *impl_;
     if (d.schedule.empty()) return std::nullopt;

@@ -47,6 +47,19 @@ public:
     const dhcp::Counters& counters() const { return engine_.counters(); }
     // ROBUSTNESS C6: names the DNS zone answers statically are never given to clients.
     void set_name_guard(dhcp::Engine::NameGuard guard) { engine_.set_name_guard(std::move(guard)); }
+    // ROBUSTNESS D8: `take_step` (SystemClock::follow_wall_clock) is asked at every expiry
+    // check, at least every 10 s while there are leases; when the wall clock was stepped, every
+    // lease's expiry moves with it (each keeps its remaining lifetime) and the journal is
+    // rewritten.
+    // ROBUSTNESS D8, at start after the journal is loaded: a lease granted later than "now"
+    // means the wall clock is behind (a Pi without RTC before NTP has set it, or set
+    // back). Each lease then keeps the lifetime it had at the last grant, counted from now
+    // (as dnsmasq built for a broken RTC keeps lease lengths), so a later step forward
+    // cannot make it outlive its grant by more than the time the server was down.
+    void correct_clock_behind();
+    void follow_clock_steps(std::function<int64_t()> take_step) {
+        take_step_ = std::move(take_step);
+    }
     // One log line with the packet, drop and journal counters (SIGUSR1, as dnsmasq).
     void log_statistics() const;
 
@@ -66,6 +79,7 @@ private:
     void on_flushed(bool ok);
     void arm_expiry();
     void on_expiry_timer();
+    void on_clock_step(int64_t seconds);
     bool interface_allowed(int ifindex) const;
     Ipv4 dhcp_address_of(int ifindex) const;
     OutPacket make_packet(const dhcp::Decision& d, int ifindex, Ipv4 source);
@@ -94,6 +108,8 @@ private:
     std::vector<OutPacket> in_flight_;  // covered by the job in progress
     std::vector<int> allowed_ifindexes_;
     bool stopping_ = false;
+    std::function<int64_t()> take_step_;
+    bool snapshot_wanted_ = false;  // after a clock step: the journal's times are old
     std::function<void()> stopped_;
     uint64_t dropped_unsynced_ = 0;
 };

@@ -69,6 +69,11 @@ public:
     // Removes every entry whose expiry <= now (0 = never), at most `max` of them
     // (bounded slices, ROBUSTNESS J4). Expired events for Bound ones. Returns count.
     size_t expire_due(WallSeconds now, size_t max);
+    // Moves every expiry and grant time by `delta` seconds (entries that never expire stay
+    // so; none is moved to or before the epoch): the wall clock jumped while the leases'
+    // lifetimes went on (ROBUSTNESS D8: a Pi without a real-time clock when NTP sets its
+    // time), so each entry keeps its remaining lifetime. No events: no entry appears or goes.
+    void shift_times(int64_t delta);
     // Earliest expiry among all entries, for arming one timer.
     std::optional<WallSeconds> next_expiry() const;
 

@@ -519,6 +519,42 @@ TEST_CASE("D8: a clock jumping back expires nothing; expiry times past 2106 do n
     CHECK(f.table.expire_due(WallSeconds{1} << 40, 100) == 1);
 }
 
+TEST_CASE("D8: after a wall-clock step every entry keeps its remaining lifetime") {
+    Fixture f;
+    REQUIRE(f.table.bind(bound_lease(addr(0, 11), 1, "a", kNow + 600)));
+    REQUIRE(f.table.bind(bound_lease(addr(0, 12), 2, "b", kNow + 60)));
+    REQUIRE(f.table.bind(bound_lease(addr(0, 13), 3, "forever", 0)));
+    f.table.decline(addr(0, 14), kNow + 300);
+    size_t events = f.log.events.size();
+
+    // NTP sets the clock a day ahead: nothing is due a day later than before.
+    const int64_t day = 86'400;
+    f.table.shift_times(day);
+    CHECK(f.log.events.size() == events);  // no entry appeared or went
+    CHECK(f.table.next_expiry() == kNow + day + 60);
+    CHECK(f.table.expire_due(kNow + day + 59, 100) == 0);
+    CHECK(f.table.find_by_addr(addr(0, 11))->expires == kNow + day + 600);
+    CHECK(f.table.find_by_addr(addr(0, 11))->granted == kNow + day);  // same frame
+    CHECK(f.table.find_by_addr(addr(0, 13))->granted == kNow + day);
+    CHECK(f.table.find_by_addr(addr(0, 13))->expires == 0);  // infinite stays infinite
+    CHECK(f.table.expire_due(kNow + day + 60, 100) == 1);    // b, on time
+    CHECK(!f.table.find_by_name("b"));
+    CHECK(f.table.expire_due(kNow + day + 300, 100) == 1);  // the quarantine ends on time
+    CHECK(f.table.is_free(addr(0, 14)));
+
+    // Set back an hour: a lease does not outlive its grant.
+    f.table.shift_times(-3600);
+    CHECK(f.table.find_by_addr(addr(0, 11))->expires == kNow + day - 3600 + 600);
+    CHECK(f.table.expire_due(kNow + day - 3600 + 600, 100) == 1);
+    CHECK(f.table.find_by_addr(addr(0, 13)));
+
+    // A step back past the epoch never turns an expiry into "never" (0).
+    REQUIRE(f.table.bind(bound_lease(addr(0, 15), 5, "", kNow + 10)));
+    f.table.shift_times(-(kNow + 1000));
+    CHECK(f.table.find_by_addr(addr(0, 15))->expires == 1);
+    CHECK(f.table.expire_due(1, 100) == 1);
+}
+
 TEST_CASE("an expired lease's address and name are free for the next client") {
     Fixture f;
     REQUIRE(f.table.bind(bound_lease(addr(0, 11), 1, "pc", kNow + 10)));
