@@ -133,11 +133,24 @@ void Cache::insert(const Question& question, const Message& reply, int64_t now_m
     e.rcode = reply.header.rcode();
     e.inserted_ms = now_ms;
     e.expires_ms = now_ms + int64_t{ttl} * 1000;
-    e.answer_count = reply.answers.size();
-    e.authority_count = reply.authority.size();
+    // Meta-records (RFC 6895 §3.1: OPT, TSIG, TKEY, every type 128-255) belong to one
+    // message, not to the data, and are never cached: a cached TSIG replayed in another
+    // reply would also stand before that reply's OPT, which no resolver accepts.
+    auto is_data = [](const Record& r) {
+        return r.type != rrtype::OPT && (r.type < 128 || r.type > 255);
+    };
+    size_t counts[3] = {};
+    size_t i = 0;
     for (const auto* section : {&reply.answers, &reply.authority, &reply.additional}) {
-        e.records.insert(e.records.end(), section->begin(), section->end());
+        for (const auto& r : *section)
+            if (is_data(r)) {
+                e.records.push_back(r);
+                ++counts[i];
+            }
+        ++i;
     }
+    e.answer_count = counts[0];
+    e.authority_count = counts[1];
     // Records show at most the positive cap; in a negative entry the SOA shows the
     // negative TTL itself (RFC 2308 §3), so nothing outlives the entry by its TTLs.
     bool positive = !reply.answers.empty() && reply.header.rcode() == 0;

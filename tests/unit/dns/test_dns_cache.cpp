@@ -102,6 +102,26 @@ TEST_CASE("a cached answer adds an OPT record only when the query had EDNS") {
     CHECK_FALSE(ask(cache, query_for(q, 2, false), kStart).message.edns.has_value());
 }
 
+TEST_CASE("meta-records (TSIG, TKEY, types 128-255) in a reply are never cached") {
+    // Found by fuzz_dns_forward_reply: a TSIG cached in the additional section came
+    // back in later replies before their OPT, which decoders refuse (RFC 8945 §5.1).
+    Cache cache(16, true);
+    Question q = question("www.example.com");
+    Message reply = positive(q);
+    Record tsig = a_record("key.example.com", "0.0.0.0", 300);
+    tsig.type = rrtype::TSIG;
+    tsig.klass = 255;
+    Record tkey = tsig;
+    tkey.type = 249;
+    reply.additional = {tkey, tsig};
+    cache.insert(q, reply, kStart);
+    Answered a = ask(cache, query_for(q, 7, true), kStart);
+    REQUIRE(a.hit);
+    CHECK(a.message.answers.size() == 1);
+    CHECK(a.message.additional.empty());
+    CHECK(a.message.edns.has_value());
+}
+
 TEST_CASE("cached TTLs count down with the time elapsed since insertion") {
     Cache cache(16, true);
     Question q = question("www.example.com");
