@@ -24,7 +24,7 @@ import time
 import dhcpsim as S
 import dnscheck as D
 import lan as L
-import test_leasectl as C
+import leasectl_client as C
 from lan import check
 
 OBSERVER_IP = "198.18.0.9"
@@ -33,8 +33,7 @@ LIBFAKETIME = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
 
 
 def remaining(server, ip):
-    sock = os.path.join(server.state_dir, "control.sock")
-    rows = {r["address"]: r for r in C.ctl_json(sock, "leases")}
+    rows = {r["address"]: r for r in C.ctl_json(C.socket_of(server), "leases")}
     check(ip in rows, "leasectl lists the lease of %s" % ip, sorted(rows))
     return rows[ip]["expires_in"]
 

@@ -2,25 +2,18 @@
 (the control socket) and the sd_notify(3) datagrams, read from a NOTIFY_SOCKET that the
 test binds (there is no systemd as PID 1 here: the test plays its part)."""
 
-import json
 import os
 import socket
-import subprocess
 import threading
 import time
 
 import lan as L
+import leasectl_client as C
 
 
 def leasectl_stats(server):
     """`leasectl --json stats` of `server` (lan.Server): {section: {name: value}}."""
-    ctl = os.path.join(os.path.dirname(L.leasedns_bin()), "leasectl")
-    sock = os.path.join(server.state_dir, "control.sock")
-    res = subprocess.run([ctl, "--control-socket", sock, "--json", "stats"],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=10)
-    if res.returncode != 0:
-        raise L.CheckFailed("leasectl stats exited %d: %s" % (res.returncode, res.stderr))
-    return json.loads(res.stdout.splitlines()[0])["result"]
+    return C.ctl_json(C.socket_of(server), "stats")
 
 
 def journal_state(server):

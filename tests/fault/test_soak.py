@@ -53,6 +53,7 @@ import dhcpsim as S  # noqa: E402
 import dnsload as DL  # noqa: E402
 import dnsrobust as R  # noqa: E402
 import lan as L  # noqa: E402
+from leasectl_client import leasectl_bin  # noqa: E402
 import loadlib as LL  # noqa: E402
 from lan import check, log  # noqa: E402
 
@@ -71,13 +72,6 @@ GEN_CLIENTS = 400
 SIM_CLIENTS = 60           # each costs an ARP entry (see test_kill9.py)
 FIXED_NAMES = ["w%d.example" % i for i in range(64)]
 NEW_NAMES_PER_TURN = 4
-
-
-def leasectl_bin():
-    path = os.path.join(os.path.dirname(L.leasedns_bin()), "leasectl")
-    if not os.access(path, os.X_OK):
-        raise L.CheckFailed("leasectl not found next to leasedns: %s" % path)
-    return path
 
 
 class SimClients:
